@@ -1,0 +1,86 @@
+// swift-tools-version:6.2
+// Nightdesk: call management for a shared out-of-hours call handling service.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6)
+]
+
+let package = Package(
+    name: "Nightdesk",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "nightdesk", targets: ["nightdesk"]),
+        .library(name: "Domain", targets: ["Domain"]),
+        .library(name: "Store", targets: ["Store"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure rules and values: no I/O, no clock reads (STYLE.md rule 1).
+        .target(name: "Domain", swiftSettings: strictSettings),
+        .target(
+            name: "Store",
+            dependencies: [
+                "Domain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The daemon and its configuration: data folder, catalogue and gazetteer files, lifecycle.
+        .target(
+            name: "Node",
+            dependencies: [
+                "Domain",
+                "Store",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "nightdesk",
+            dependencies: [
+                "Domain",
+                "Store",
+                "Node",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "NightdeskBench",
+            dependencies: [
+                "Domain",
+                "Store",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "Domain", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: ["Node", "Store", "Domain"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NightdeskCLITests",
+            dependencies: ["nightdesk", "Domain"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,240 @@
+import Foundation
+
+/// A calendar date in local time, without a time of day.
+public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init(year: Int, month: Int, day: Int) throws {
+        guard (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day),
+            (1900...9999).contains(year)
+        else {
+            throw DomainError(.invalidValue, "\(year)-\(month)-\(day) is not a calendar date")
+        }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else {
+            throw DomainError(.invalidValue, "'\(text)' is not a date: write it as YYYY-MM-DD, e.g. 2026-12-25")
+        }
+        try self.init(year: year, month: month, day: day)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(parsing: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public var description: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}
+
+/// A month and day, e.g. `12-24`, for yearly periods such as Christmas.
+public struct MonthDay: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public let month: Int
+    public let day: Int
+
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let month = Int(parts[0]), let day = Int(parts[1]), (1...12).contains(month),
+            (1...LocalDate.daysIn(month: month, year: 2024)).contains(day)
+        else {
+            throw DomainError(.invalidValue, "'\(text)' is not a month and day: write it as MM-DD, e.g. 12-24")
+        }
+        self.month = month
+        self.day = day
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(parsing: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public var description: String { String(format: "%02d-%02d", month, day) }
+    public static func < (a: Self, b: Self) -> Bool { (a.month, a.day) < (b.month, b.day) }
+}
+
+/// A window within one local day, in minutes from midnight: `[startMinute, endMinute)`.
+public struct DailyWindow: Hashable, Codable, Sendable, CustomStringConvertible {
+    public let startMinute: Int
+    public let endMinute: Int
+
+    /// Parses `HH:MM-HH:MM`; `24:00` is allowed only as an end, and a window never crosses midnight.
+    public init(parsing text: String) throws {
+        let ends = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard ends.count == 2, let start = Self.minutes(ends[0]), let end = Self.minutes(ends[1]), start < end,
+            start < 24 * 60
+        else {
+            throw DomainError(
+                .invalidValue,
+                "'\(text)' is not an opening window: write HH:MM-HH:MM within one day with start before end, "
+                    + "e.g. 17:00-24:00 and 00:00-08:00 for a night")
+        }
+        startMinute = start
+        endMinute = end
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(parsing: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public func contains(minute: Int) -> Bool { minute >= startMinute && minute < endMinute }
+
+    public var description: String {
+        String(format: "%02d:%02d-%02d:%02d", startMinute / 60, startMinute % 60, endMinute / 60, endMinute % 60)
+    }
+
+    private static func minutes(_ text: Substring) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let hour = Int(parts[0]),
+            let minute = Int(parts[1]), (0...24).contains(hour), (0...59).contains(minute)
+        else { return nil }
+        guard hour < 24 || minute == 0 else { return nil }
+        return hour * 60 + minute
+    }
+}
+
+/// The days of the week, Monday first as UK rotas are written.
+public enum Weekday: String, Codable, Sendable, CaseIterable {
+    case monday, tuesday, wednesday, thursday, friday, saturday, sunday
+
+    /// From Foundation's Gregorian weekday number (1 = Sunday).
+    init(gregorian: Int) {
+        self = [.sunday, .monday, .tuesday, .wednesday, .thursday, .friday, .saturday][(gregorian - 1) % 7]
+    }
+}
+
+/// How a Service Option's hours apply on a bank holiday (2.1.6).
+public enum BankHolidayRule: String, Codable, Sendable {
+    /// The full 24 hours, as most Participating Organisations require.
+    case allDay = "all-day"
+    /// The usual hours for that weekday.
+    case asWeekday = "as-weekday"
+    /// No service on bank holidays.
+    case closed
+}
+
+/// How a Service Option's hours apply in the Christmas period (2.1.6).
+public enum ChristmasRule: String, Codable, Sendable {
+    case allDay = "all-day"
+    case asWeekday = "as-weekday"
+}
+
+/// When a Service Option is in service: weekly windows plus bank holiday and Christmas rules (2.1.5, 2.1.6, 5.4.2).
+public struct OperatingHours: Hashable, Codable, Sendable {
+    public let code: String
+    public let name: String
+    public let weekly: [Weekday: [DailyWindow]]
+    public let bankHolidays: BankHolidayRule
+    public let christmasPeriod: ChristmasRule
+
+    public init(
+        code: String, name: String, weekly: [Weekday: [DailyWindow]], bankHolidays: BankHolidayRule,
+        christmasPeriod: ChristmasRule
+    ) {
+        self.code = code
+        self.name = name
+        self.weekly = weekly
+        self.bankHolidays = bankHolidays
+        self.christmasPeriod = christmasPeriod
+    }
+
+    /// The windows that apply on one local date, after bank holiday and Christmas rules.
+    public func windows(on date: LocalDate, weekday: Weekday, calendar: OperatingCalendar) -> [DailyWindow] {
+        let allDay = [try! DailyWindow(parsing: "00:00-24:00")]
+        if calendar.isBankHoliday(date) {
+            switch bankHolidays {
+            case .allDay: return allDay
+            case .closed: return []
+            case .asWeekday: break
+            }
+        }
+        if calendar.isChristmasPeriod(date), christmasPeriod == .allDay {
+            return allDay
+        }
+        return weekly[weekday] ?? []
+    }
+
+    /// Whether the option is in service at an instant, judged in the calendar's time zone.
+    public func isOpen(at instant: Date, calendar: OperatingCalendar) -> Bool {
+        let local = calendar.localTime(of: instant)
+        return windows(on: local.date, weekday: local.weekday, calendar: calendar)
+            .contains { $0.contains(minute: local.minuteOfDay) }
+    }
+}
+
+/// The service's calendar: its time zone, bank holidays and Christmas period (2.1.6).
+public struct OperatingCalendar: Hashable, Codable, Sendable {
+    public let timeZoneIdentifier: String
+    public let bankHolidays: Set<LocalDate>
+    public let christmasPeriodStart: MonthDay
+    public let christmasPeriodEnd: MonthDay
+
+    public init(
+        timeZoneIdentifier: String, bankHolidays: Set<LocalDate>, christmasPeriodStart: MonthDay,
+        christmasPeriodEnd: MonthDay
+    ) throws {
+        guard TimeZone(identifier: timeZoneIdentifier) != nil else {
+            throw DomainError(
+                .invalidCatalogue, "time zone '\(timeZoneIdentifier)' is not known: use an IANA name, e.g. Europe/London")
+        }
+        self.timeZoneIdentifier = timeZoneIdentifier
+        self.bankHolidays = bankHolidays
+        self.christmasPeriodStart = christmasPeriodStart
+        self.christmasPeriodEnd = christmasPeriodEnd
+    }
+
+    public var timeZone: TimeZone { TimeZone(identifier: timeZoneIdentifier)! }
+
+    public func isBankHoliday(_ date: LocalDate) -> Bool { bankHolidays.contains(date) }
+
+    /// Whether a date falls in the Christmas period; the period may run across New Year.
+    public func isChristmasPeriod(_ date: LocalDate) -> Bool {
+        let day = try! MonthDay(parsing: String(format: "%02d-%02d", date.month, date.day))
+        if christmasPeriodStart <= christmasPeriodEnd {
+            return day >= christmasPeriodStart && day <= christmasPeriodEnd
+        }
+        return day >= christmasPeriodStart || day <= christmasPeriodEnd
+    }
+
+    /// Local date, weekday and minute of day of an instant.
+    public func localTime(of instant: Date) -> (date: LocalDate, weekday: Weekday, minuteOfDay: Int) {
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = timeZone
+        let parts = gregorian.dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: instant)
+        let date = try! LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)
+        return (date, Weekday(gregorian: parts.weekday!), parts.hour! * 60 + parts.minute!)
+    }
+}

@@ -1,0 +1,186 @@
+import GRDB
+
+/// The store's migrations. A migration that has shipped on main is never edited: add a new one instead.
+///
+/// Migrations use SQL and string names only, never application types (GRDB's guidance), so an old
+/// database always migrates the same way.
+enum Schema {
+    /// Identifiers of every migration this version knows, oldest first.
+    static let migrationIdentifiers = ["v1-catalogue-and-calls", "v2-gazetteer-and-locations"]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration(migrationIdentifiers[0]) { db in
+            try db.execute(sql: v1)
+        }
+        migrator.registerMigration(migrationIdentifiers[1]) { db in
+            try db.execute(sql: v2)
+        }
+        return migrator
+    }
+
+    // Merge rules, per field, for the replication of these tables (DESIGN.md "Replication model"):
+    // - organisation, service_option, access_number: catalogue data; every field a last-writer-wins register.
+    // - call: plain fields last-writer-wins; `status` merges to the furthest state (open < referred < closed);
+    //   `reference`, `site_code`, `organisation_code`, `service_option_code`, `offered_at_ms` never change.
+    // - call_event, call_note: add-only sets; rows are never updated or deleted.
+    // - gazetteer_address: reference data imported per organisation; replaced whole on import.
+    static let v1 = """
+        CREATE TABLE node_identity (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            site_code TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            next_call_serial INTEGER NOT NULL DEFAULT 0 CHECK (next_call_serial >= 0),
+            catalogue_version INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE catalogue_calendar (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            calendar_json TEXT NOT NULL
+        );
+
+        CREATE TABLE organisation (
+            code TEXT PRIMARY KEY NOT NULL CHECK (length(code) = 3),
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            referral_limit_minutes INTEGER NOT NULL CHECK (referral_limit_minutes > 0),
+            out_of_scope_categories_json TEXT NOT NULL
+        );
+
+        CREATE TABLE service_option (
+            organisation_code TEXT NOT NULL REFERENCES organisation(code),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            default_action TEXT NOT NULL,
+            standard TEXT NOT NULL,
+            information_only INTEGER NOT NULL,
+            hours_json TEXT NOT NULL,
+            questions_json TEXT NOT NULL,
+            withdrawn INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (organisation_code, code)
+        );
+
+        CREATE TABLE access_number (
+            number TEXT PRIMARY KEY NOT NULL,
+            organisation_code TEXT NOT NULL REFERENCES organisation(code),
+            service_option_code TEXT,
+            label TEXT NOT NULL,
+            FOREIGN KEY (organisation_code, service_option_code) REFERENCES service_option(organisation_code, code)
+        );
+
+        CREATE TABLE call (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL UNIQUE,
+            site_code TEXT NOT NULL,
+            organisation_code TEXT NOT NULL REFERENCES organisation(code),
+            service_option_code TEXT NOT NULL,
+            access_number TEXT,
+            caller_name TEXT,
+            caller_phone TEXT,
+            address_text TEXT,
+            uprn INTEGER,
+            details TEXT NOT NULL,
+            answers_json TEXT NOT NULL,
+            action TEXT NOT NULL,
+            action_detail TEXT,
+            status TEXT NOT NULL CHECK (status IN ('open', 'referred', 'closed')),
+            linked_reference TEXT,
+            offered_at_ms INTEGER NOT NULL,
+            answered_at_ms INTEGER,
+            ended_at_ms INTEGER,
+            FOREIGN KEY (organisation_code, service_option_code) REFERENCES service_option(organisation_code, code)
+        );
+        CREATE INDEX call_by_option_time ON call(organisation_code, service_option_code, offered_at_ms);
+        CREATE INDEX call_by_organisation_time ON call(organisation_code, offered_at_ms);
+        CREATE INDEX call_by_time ON call(offered_at_ms);
+        CREATE INDEX call_by_uprn ON call(uprn) WHERE uprn IS NOT NULL;
+
+        CREATE TABLE call_event (
+            id INTEGER PRIMARY KEY,
+            call_reference TEXT NOT NULL REFERENCES call(reference),
+            at_ms INTEGER NOT NULL,
+            site_code TEXT NOT NULL,
+            author TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            summary TEXT NOT NULL
+        );
+        CREATE INDEX call_event_by_call ON call_event(call_reference, at_ms);
+
+        CREATE TABLE call_note (
+            id INTEGER PRIMARY KEY,
+            call_reference TEXT NOT NULL REFERENCES call(reference),
+            at_ms INTEGER NOT NULL,
+            site_code TEXT NOT NULL,
+            author TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX call_note_by_call ON call_note(call_reference, at_ms);
+
+        -- 7.4.2 a-b: caller name and incident address searchable in full text, kept in step by triggers
+        -- inside the same transaction as the call row.
+        CREATE VIRTUAL TABLE call_fts USING fts5(
+            caller_name, address_text,
+            content = 'call', content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+        );
+        CREATE TRIGGER call_fts_after_insert AFTER INSERT ON call BEGIN
+            INSERT INTO call_fts(rowid, caller_name, address_text)
+            VALUES (new.id, new.caller_name, new.address_text);
+        END;
+        CREATE TRIGGER call_fts_after_delete AFTER DELETE ON call BEGIN
+            INSERT INTO call_fts(call_fts, rowid, caller_name, address_text)
+            VALUES ('delete', old.id, old.caller_name, old.address_text);
+        END;
+        CREATE TRIGGER call_fts_after_update AFTER UPDATE OF caller_name, address_text ON call BEGIN
+            INSERT INTO call_fts(call_fts, rowid, caller_name, address_text)
+            VALUES ('delete', old.id, old.caller_name, old.address_text);
+            INSERT INTO call_fts(rowid, caller_name, address_text)
+            VALUES (new.id, new.caller_name, new.address_text);
+        END;
+        """
+
+    static let v2 = """
+        CREATE TABLE gazetteer_address (
+            id INTEGER PRIMARY KEY,
+            organisation_code TEXT NOT NULL REFERENCES organisation(code),
+            uprn INTEGER NOT NULL CHECK (uprn > 0 AND uprn <= 999999999999),
+            easting_m REAL NOT NULL,
+            northing_m REAL NOT NULL,
+            latitude REAL NOT NULL,
+            longitude REAL NOT NULL,
+            saon TEXT NOT NULL,
+            paon TEXT NOT NULL,
+            street TEXT NOT NULL,
+            locality TEXT NOT NULL,
+            town TEXT NOT NULL,
+            postcode TEXT NOT NULL,
+            ward TEXT NOT NULL,
+            single_line TEXT NOT NULL,
+            UNIQUE (organisation_code, uprn)
+        );
+        CREATE INDEX gazetteer_by_uprn ON gazetteer_address(uprn);
+
+        CREATE VIRTUAL TABLE gazetteer_fts USING fts5(
+            single_line,
+            content = 'gazetteer_address', content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+        );
+        CREATE TRIGGER gazetteer_fts_after_insert AFTER INSERT ON gazetteer_address BEGIN
+            INSERT INTO gazetteer_fts(rowid, single_line) VALUES (new.id, new.single_line);
+        END;
+        CREATE TRIGGER gazetteer_fts_after_delete AFTER DELETE ON gazetteer_address BEGIN
+            INSERT INTO gazetteer_fts(gazetteer_fts, rowid, single_line) VALUES ('delete', old.id, old.single_line);
+        END;
+        CREATE TRIGGER gazetteer_fts_after_update AFTER UPDATE OF single_line ON gazetteer_address BEGIN
+            INSERT INTO gazetteer_fts(gazetteer_fts, rowid, single_line) VALUES ('delete', old.id, old.single_line);
+            INSERT INTO gazetteer_fts(rowid, single_line) VALUES (new.id, new.single_line);
+        END;
+
+        ALTER TABLE call ADD COLUMN easting_m REAL;
+        ALTER TABLE call ADD COLUMN northing_m REAL;
+        ALTER TABLE call ADD COLUMN ward TEXT;
+        ALTER TABLE call ADD COLUMN address_verification TEXT NOT NULL DEFAULT 'unverified';
+        CREATE INDEX call_open_by_option ON call(organisation_code, service_option_code, status, offered_at_ms);
+        """
+}
