@@ -61,15 +61,18 @@ let package = Package(
             dependencies: [
                 "Domain",
                 "Store",
+                "Node",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strictSettings),
+        // Fixtures shared by the test targets (the model of HummingbirdTesting).
+        .target(name: "NightdeskTestSupport", dependencies: ["Domain"], swiftSettings: strictSettings),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "NightdeskTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "Domain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Store", "Domain", "NightdeskTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

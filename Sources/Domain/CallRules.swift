@@ -54,7 +54,11 @@ public enum CallRules {
         problems += timeProblems(offered: draft.offeredAt, answered: draft.answeredAt, ended: draft.endedAt)
         var canonical: [String: Answer] = [:]
         do {
-            canonical = try validateAnswers(draft.answers, for: option, complete: !option.informationOnly)
+            // 5.3.3: the script's essential data is needed where the organisation acts on the call; a caller
+            // who is only signposted, transferred or told the call is out of scope is not held to it.
+            let acted: Set<CallActionKind> = [.refer, .resolve, .loneWorker]
+            canonical = try validateAnswers(
+                draft.answers, for: option, complete: !option.informationOnly && acted.contains(draft.action.kind))
         } catch let errors as DomainErrors {
             problems += errors.errors
         }

@@ -108,6 +108,8 @@ public struct CatalogueDocument: Codable, Sendable {
         }
 
         var hoursByCode: [String: OperatingHours] = [:]
+        // Entries already reported as broken: references to them are not reported again.
+        let declaredHours = Set(hours.map(\.code))
         for entry in hours {
             let place = "[[hours]] \(entry.code)"
             if hoursByCode[entry.code] != nil {
@@ -221,6 +223,7 @@ public struct CatalogueDocument: Codable, Sendable {
                     continue
                 }
                 guard let hoursValue = hoursByCode[chosen.hours] else {
+                    if declaredHours.contains(chosen.hours) { continue }
                     problems.append(
                         DomainError(.invalidCatalogue, "\(optionPlace): no [[hours]] has the code '\(chosen.hours)'"))
                     continue

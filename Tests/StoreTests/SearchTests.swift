@@ -1,0 +1,75 @@
+import Domain
+import Foundation
+import NightdeskTestSupport
+import Testing
+
+@testable import Store
+
+@Suite struct SearchTests {
+    let test: TestDatabase
+    let ealing: OrganisationCode
+
+    init() throws {
+        test = try TestDatabase()
+        ealing = try OrganisationCode("EAL")
+        try test.log(name: "Jane Smith", uprn: 1, at: "2026-11-21 20:00")
+        try test.log(name: "John Smithson", uprn: 2, at: "2026-11-22 20:00")
+        try test.log(name: "Ana Müller", uprn: 3, at: "2026-11-23 20:00")
+        try test.log(name: "Jane Smith", uprn: 4, option: "noise-patrol", at: "2026-11-27 20:00")
+        try test.log(name: "Bob Jones", uprn: nil, at: "2026-11-28 20:00")
+    }
+
+    func names(_ search: CallSearch) throws -> [String] {
+        try test.database.searchCalls(search).map { $0.caller.name ?? "" }
+    }
+
+    @Test func namesMatchFromTheStartOfAWordNewestFirst() throws {
+        #expect(try names(CallSearch(callerName: "smi")) == ["Jane Smith", "John Smithson", "Jane Smith"])
+        #expect(try names(CallSearch(callerName: "jane smith")) == ["Jane Smith", "Jane Smith"])
+        #expect(try names(CallSearch(callerName: "mith")).isEmpty)
+    }
+
+    @Test func accentsDoNotMatter() throws {
+        #expect(try names(CallSearch(callerName: "muller")) == ["Ana Müller"])
+    }
+
+    @Test func addressOptionAndTimeNarrowTheSearch() throws {
+        #expect(try names(CallSearch(address: "acacia 16")) == ["Ana Müller"])
+        #expect(try names(CallSearch(option: try ServiceOptionCode("noise-patrol"))) == ["Jane Smith"])
+        #expect(
+            try names(CallSearch(option: try ServiceOptionCode("dangerous-structures"), callerName: "smith"))
+                == ["John Smithson", "Jane Smith"])
+        #expect(
+            try names(
+                CallSearch(
+                    organisation: ealing, from: Fixtures.london("2026-11-22 00:00"), to: Fixtures.london("2026-11-23 23:59")))
+                == ["Ana Müller", "John Smithson"])
+        #expect(try names(CallSearch(callerName: "smith", from: Fixtures.london("2026-11-22 00:00"), to: Fixtures.london("2026-11-23 00:00"))) == ["John Smithson"])
+        #expect(try names(CallSearch(uprn: try UPRN(1))) == ["Jane Smith"])
+        #expect(try names(CallSearch(status: .closed)).isEmpty)
+        #expect(try names(CallSearch(organisation: try OrganisationCode("WAN"))).isEmpty)
+    }
+
+    @Test func searchTextCannotInjectQuerySyntax() throws {
+        for hostile in ["\"", "smith OR jones", "NEAR(", "*", "caller_name:smith", "') --"] {
+            #expect(throws: Never.self) { _ = try test.database.searchCalls(CallSearch(callerName: hostile)) }
+        }
+        #expect(try names(CallSearch(callerName: "smith OR jones")).isEmpty)  // words, not operators
+    }
+
+    @Test func theIndexFollowsUpdatesInTheSameTransaction() throws {
+        let reference = try test.database.searchCalls(CallSearch(callerName: "jones"))[0].reference
+        try test.database.write { db in
+            try db.execute(sql: "UPDATE call SET caller_name = 'Robert Jones-Okafor' WHERE reference = ?", arguments: [reference.description])
+            // With rank 1, FTS5 checks the index against the call table's contents and throws on any difference.
+            try db.execute(sql: "INSERT INTO call_fts(call_fts, rank) VALUES ('integrity-check', 1)")
+        }
+        #expect(try names(CallSearch(callerName: "okafor")) == ["Robert Jones-Okafor"])
+        #expect(try names(CallSearch(callerName: "bob")).isEmpty)
+    }
+
+    @Test func limitsAreHonoured() throws {
+        #expect(try test.database.searchCalls(CallSearch(limit: 2)).count == 2)
+        #expect(try test.database.searchCalls(CallSearch(limit: 10_000)).count == 5)
+    }
+}
