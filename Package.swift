@@ -20,15 +20,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure rules and values: no I/O, no clock reads (STYLE.md rule 1).
         .target(name: "Domain", swiftSettings: strictSettings),
+        // Hybrid logical clock, change sets, merge rules, version vectors: pure, imports nothing.
+        .target(name: "Replication", swiftSettings: strictSettings),
         .target(
             name: "Store",
             dependencies: [
                 "Domain",
+                "Replication",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -69,6 +74,7 @@ let package = Package(
         ),
         // Fixtures shared by the test targets (the model of HummingbirdTesting).
         .target(name: "NightdeskTestSupport", dependencies: ["Domain"], swiftSettings: strictSettings),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication"], swiftSettings: strictSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "NightdeskTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "StoreTests",
