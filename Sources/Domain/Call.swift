@@ -120,6 +120,9 @@ public struct Call: Hashable, Codable, Sendable {
     public var answeredAt: Date?
     public var endedAt: Date?
     public var linkedTo: CallReference?
+    /// Who the call is assigned to. Concurrent assignments at different sites are all kept: more than one
+    /// value is a conflict for a person to resolve, never silently decided (DESIGN.md).
+    public var assignedTo: [String] = []
 
     public init(
         reference: CallReference, organisation: OrganisationCode, option: ServiceOptionCode, accessNumber: PhoneNumber?,
@@ -154,10 +157,13 @@ public struct CallUpdate: Sendable, Equatable {
     public var endedAt: Date?
     public var linkTo: CallReference?
     public var note: String?
+    /// The person the call is now assigned to; replaces every value the handler saw, ending a conflict.
+    public var assignTo: String?
 
     public init(
         action: CallAction? = nil, status: CallStatus? = nil, answers: [String: Answer] = [:], details: String? = nil,
-        answeredAt: Date? = nil, endedAt: Date? = nil, linkTo: CallReference? = nil, note: String? = nil
+        answeredAt: Date? = nil, endedAt: Date? = nil, linkTo: CallReference? = nil, note: String? = nil,
+        assignTo: String? = nil
     ) {
         self.action = action
         self.status = status
@@ -167,15 +173,16 @@ public struct CallUpdate: Sendable, Equatable {
         self.endedAt = endedAt
         self.linkTo = linkTo
         self.note = note
+        self.assignTo = assignTo
     }
 
     public var isEmpty: Bool {
         action == nil && status == nil && answers.isEmpty && details == nil && answeredAt == nil && endedAt == nil
-            && linkTo == nil && note == nil
+            && linkTo == nil && note == nil && assignTo == nil
     }
 }
 
 /// Kinds of entry on a call's timeline (an add-only record of what happened).
 public enum TimelineEventKind: String, Codable, Sendable {
-    case logged, updated, statusChanged = "status-changed", linked, note
+    case logged, updated, statusChanged = "status-changed", linked, note, assigned
 }

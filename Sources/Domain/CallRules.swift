@@ -196,6 +196,15 @@ public enum CallRules {
             }
             next.linkedTo = link
         }
+        if let person = update.assignTo {
+            let trimmed = person.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty || trimmed.count > DomainLimits.callerNameCharactersMax {
+                problems.append(
+                    DomainError(
+                        .invalidValue, "--assign needs a name of 1 to \(DomainLimits.callerNameCharactersMax) characters"))
+            }
+            next.assignedTo = [trimmed]
+        }
         if let note = update.note {
             let trimmed = note.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.count > DomainLimits.noteCharactersMax {

@@ -65,7 +65,7 @@ public struct NodeFolder: Sendable {
         do {
             let database = try AppDatabase(path: (path as NSString).appendingPathComponent(databaseFileName))
             try database.initialise(site: site, at: instant)
-            let summary = try database.loadCatalogue(catalogueFile.catalogue)
+            let summary = try database.loadCatalogue(catalogueFile.catalogue, at: instant)
             var counts: [String: Int] = [:]
             for (organisation, addresses) in gazetteers {
                 counts[organisation.rawValue] = try database.importGazetteer(

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import GRDB
+import Replication
 
 /// A call just logged, with earlier open calls that may be about the same issue (5.2.7).
 public struct LoggedCall: Sendable {
@@ -97,14 +98,23 @@ extension AppDatabase {
                 incidentAddress: draft.incidentAddress, answers: answers, details: draft.details,
                 action: draft.action, status: CallStatus.initial(for: draft.action.kind), offeredAt: draft.offeredAt,
                 answeredAt: draft.answeredAt, endedAt: draft.endedAt, linkedTo: draft.linkedTo)
-            try Self.insert(db, call, site: site)
-            var summary = "logged: \(call.action.kind.rawValue)"
-            if let detail = call.action.detail { summary += " (\(detail))" }
-            try Self.addEvent(db, call.reference, at: instant, site: site, author: author, kind: .logged, summary: summary)
-            if let link = call.linkedTo {
-                try Self.addEvent(
-                    db, call.reference, at: instant, site: site, author: author, kind: .linked,
-                    summary: "linked to earlier call \(link)")
+            try commitLocal(db, at: instant, scope: .organisation(call.organisation.rawValue)) { context in
+                var operations = [
+                    RowOperation(
+                        table: ReplicatedTables.call.table, key: call.reference.description,
+                        action: .upsert(fields: try Self.fields(of: call, site: site), supersedes: [:]))
+                ]
+                var summary = "logged: \(call.action.kind.rawValue)"
+                if let detail = call.action.detail { summary += " (\(detail))" }
+                operations.append(
+                    Self.event(context, 0, call, at: instant, author: author, kind: .logged, summary: summary))
+                if let link = call.linkedTo {
+                    operations.append(
+                        Self.event(
+                            context, 1, call, at: instant, author: author, kind: .linked,
+                            summary: "linked to earlier call \(link)"))
+                }
+                return operations
             }
             return LoggedCall(call: call, possibleDuplicates: duplicates)
         }
@@ -124,57 +134,71 @@ extension AppDatabase {
             if let link = update.linkTo {
                 guard try Self.callExists(db, link) else { throw StoreError.callNotFound(reference: link.description) }
             }
-            let site = try SiteCode(
-                try String.fetchOne(db, sql: "SELECT site_code FROM node_identity WHERE id = 1") ?? "")
-            try db.execute(
-                sql: """
-                    UPDATE call SET answers_json = ?, details = ?, action = ?, action_detail = ?, status = ?,
-                        linked_reference = ?, answered_at_ms = ?, ended_at_ms = ?
-                    WHERE reference = ?
-                    """,
-                arguments: [
-                    try Self.json(next.answers), next.details, next.action.kind.rawValue, next.action.detail,
-                    next.status.rawValue, next.linkedTo?.description, next.answeredAt?.milliseconds,
-                    next.endedAt?.milliseconds, reference.description,
-                ])
-            var changed: [String] = []
-            if next.action != current.action {
-                changed.append("action \(next.action.kind.rawValue)" + (next.action.detail.map { " (\($0))" } ?? ""))
+            let site = try SiteCode(try localSite(db).rawValue)
+            let supersedes = try Self.concurrentClocks(db, reference, field: "assigned_to")
+            try commitLocal(db, at: instant, scope: .organisation(current.organisation.rawValue)) { context in
+                let before = try Self.fields(of: current, site: site)
+                var changed = try Self.fields(of: next, site: site).filter { before[$0.key] != $0.value }
+                changed["assigned_to"] = nil
+                var assignment: [String: [HybridTimestamp]] = [:]
+                if let person = next.assignedTo.first, update.assignTo != nil {
+                    changed["assigned_to"] = .text(person)
+                    assignment["assigned_to"] = supersedes
+                }
+                var operations: [RowOperation] = []
+                if !changed.isEmpty {
+                    operations.append(
+                        RowOperation(
+                            table: ReplicatedTables.call.table, key: reference.description,
+                            action: .upsert(fields: changed, supersedes: assignment)))
+                }
+                var index = 0
+                func addEvent(_ kind: TimelineEventKind, _ summary: String) {
+                    operations.append(Self.event(context, index, current, at: instant, author: author, kind: kind, summary: summary))
+                    index += 1
+                }
+                var described: [String] = []
+                if next.action != current.action {
+                    described.append("action \(next.action.kind.rawValue)" + (next.action.detail.map { " (\($0))" } ?? ""))
+                }
+                if !update.answers.isEmpty { described.append("answers " + update.answers.keys.sorted().joined(separator: ", ")) }
+                if next.details != current.details { described.append("details") }
+                if next.answeredAt != current.answeredAt { described.append("answered time") }
+                if next.endedAt != current.endedAt { described.append("end time") }
+                if !described.isEmpty { addEvent(.updated, "updated " + described.joined(separator: "; ")) }
+                if next.status != current.status {
+                    addEvent(.statusChanged, "\(current.status.rawValue) → \(next.status.rawValue)")
+                }
+                if let link = update.linkTo, link != current.linkedTo {
+                    addEvent(.linked, "linked to earlier call \(link)")
+                }
+                if let person = update.assignTo {
+                    addEvent(.assigned, "assigned to \(person.trimmingCharacters(in: .whitespacesAndNewlines))")
+                }
+                if let note = update.note?.trimmingCharacters(in: .whitespacesAndNewlines) {
+                    operations.append(
+                        RowOperation(
+                            table: ReplicatedTables.callNote.table, key: context.elementKey(index),
+                            action: .add(fields: [
+                                "call_reference": .text(reference.description),
+                                "organisation_code": .text(current.organisation.rawValue),
+                                "at_ms": .integer(instant.milliseconds), "site_code": .text(site.rawValue),
+                                "author": .text(author), "text": .text(note),
+                            ])))
+                    index += 1
+                    addEvent(.note, "note added")
+                }
+                return operations
             }
-            if !update.answers.isEmpty { changed.append("answers " + update.answers.keys.sorted().joined(separator: ", ")) }
-            if next.details != current.details { changed.append("details") }
-            if next.answeredAt != current.answeredAt { changed.append("answered time") }
-            if next.endedAt != current.endedAt { changed.append("end time") }
-            if !changed.isEmpty {
-                try Self.addEvent(
-                    db, reference, at: instant, site: site, author: author, kind: .updated,
-                    summary: "updated " + changed.joined(separator: "; "))
-            }
-            if next.status != current.status {
-                try Self.addEvent(
-                    db, reference, at: instant, site: site, author: author, kind: .statusChanged,
-                    summary: "\(current.status.rawValue) → \(next.status.rawValue)")
-            }
-            if let link = update.linkTo, link != current.linkedTo {
-                try Self.addEvent(
-                    db, reference, at: instant, site: site, author: author, kind: .linked,
-                    summary: "linked to earlier call \(link)")
-            }
-            if let note = update.note?.trimmingCharacters(in: .whitespacesAndNewlines) {
-                try db.execute(
-                    sql: "INSERT INTO call_note (call_reference, at_ms, site_code, author, text) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [reference.description, instant.milliseconds, site.rawValue, author, note])
-                try Self.addEvent(
-                    db, reference, at: instant, site: site, author: author, kind: .note, summary: "note added")
-            }
-            return next
+            return try Self.fetchCall(db, reference) ?? next
         }
     }
 
     /// A call with its timeline and notes, or `nil` when none has that reference here.
     public func callRecord(_ reference: CallReference) throws -> CallRecord? {
         try read { db in
-            guard let call = try Self.fetchCall(db, reference) else { return nil }
+            guard var call = try Self.fetchCall(db, reference) else { return nil }
+            call.assignedTo = try Self.concurrentValues(db, reference, field: "assigned_to")
             let timeline = try Row.fetchAll(
                 db, sql: "SELECT * FROM call_event WHERE call_reference = ? ORDER BY at_ms, id",
                 arguments: [reference.description]
@@ -294,32 +318,58 @@ extension AppDatabase {
             .map(call)
     }
 
-    static let insertCallSQL = """
-        INSERT INTO call (reference, site_code, organisation_code, service_option_code, access_number, caller_name,
-            caller_phone, address_text, uprn, easting_m, northing_m, ward, address_verification, details,
-            answers_json, action, action_detail, status, linked_reference, offered_at_ms, answered_at_ms, ended_at_ms)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
-
-    static func insert(_ db: Database, _ call: Call, site: SiteCode) throws {
+    /// Every replicated field of a call, as written when it is created.
+    static func fields(of call: Call, site: SiteCode) throws -> [String: FieldValue] {
+        func text(_ value: String?) -> FieldValue { value.map(FieldValue.text) ?? .null }
+        func integer(_ value: Int64?) -> FieldValue { value.map(FieldValue.integer) ?? .null }
+        func real(_ value: Double?) -> FieldValue { value.map(FieldValue.real) ?? .null }
         let address = call.incidentAddress
-        try db.cachedStatement(sql: insertCallSQL).execute(arguments: [
-            call.reference.description, site.rawValue, call.organisation.rawValue, call.option.rawValue,
-            call.accessNumber?.e164, call.caller.name, call.caller.phone?.e164, address?.text, address?.uprn?.rawValue,
-            address?.point?.eastingMetres, address?.point?.northingMetres, address?.ward,
-            (address?.verification ?? .unverified).rawValue, call.details, try json(call.answers),
-            call.action.kind.rawValue, call.action.detail, call.status.rawValue, call.linkedTo?.description,
-            call.offeredAt.milliseconds, call.answeredAt?.milliseconds, call.endedAt?.milliseconds,
-        ])
+        return [
+            "site_code": .text(call.reference.site.rawValue), "organisation_code": .text(call.organisation.rawValue),
+            "service_option_code": .text(call.option.rawValue), "offered_at_ms": .integer(call.offeredAt.milliseconds),
+            "access_number": text(call.accessNumber?.e164), "caller_name": text(call.caller.name),
+            "caller_phone": text(call.caller.phone?.e164), "address_text": text(address?.text),
+            "uprn": integer(address?.uprn?.rawValue), "easting_m": real(address?.point?.eastingMetres),
+            "northing_m": real(address?.point?.northingMetres), "ward": text(address?.ward),
+            "address_verification": .text((address?.verification ?? .unverified).rawValue),
+            "details": .text(call.details), "answers_json": .text(try json(call.answers)),
+            "action": .text(call.action.kind.rawValue), "action_detail": text(call.action.detail),
+            "status": .text(call.status.rawValue), "linked_reference": text(call.linkedTo?.description),
+            "answered_at_ms": integer(call.answeredAt?.milliseconds), "ended_at_ms": integer(call.endedAt?.milliseconds),
+            "assigned_to": text(call.assignedTo.first),
+        ]
     }
 
-    static func addEvent(
-        _ db: Database, _ reference: CallReference, at instant: Date, site: SiteCode, author: String,
-        kind: TimelineEventKind, summary: String
-    ) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO call_event (call_reference, at_ms, site_code, author, kind, summary) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [reference.description, instant.milliseconds, site.rawValue, author, kind.rawValue, summary])
+    /// A timeline entry: an element of the call's add-only timeline.
+    static func event(
+        _ context: ChangeContext, _ index: Int, _ call: Call, at instant: Date, author: String, kind: TimelineEventKind,
+        summary: String
+    ) -> RowOperation {
+        RowOperation(
+            table: ReplicatedTables.callEvent.table, key: context.elementKey(index),
+            action: .add(fields: [
+                "call_reference": .text(call.reference.description), "organisation_code": .text(call.organisation.rawValue),
+                "at_ms": .integer(instant.milliseconds), "site_code": .text(context.origin.rawValue),
+                "author": .text(author), "kind": .text(kind.rawValue), "summary": .text(summary),
+            ]))
+    }
+
+    static func concurrentClocks(_ db: Database, _ reference: CallReference, field: String) throws -> [HybridTimestamp] {
+        try String.fetchAll(
+            db, sql: "SELECT clock FROM concurrent_value WHERE table_name = 'call' AND row_key = ? AND field = ?",
+            arguments: [reference.description, field]
+        ).compactMap(HybridTimestamp.init(text:))
+    }
+
+    static func concurrentValues(_ db: Database, _ reference: CallReference, field: String) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                SELECT json_extract(value_json, '$.t') FROM concurrent_value
+                WHERE table_name = 'call' AND row_key = ? AND field = ? AND json_extract(value_json, '$.t') IS NOT NULL
+                ORDER BY clock
+                """,
+            arguments: [reference.description, field])
     }
 
     static func json(_ answers: [String: Answer]) throws -> String {
@@ -337,7 +387,7 @@ extension AppDatabase {
                 text: $0, uprn: uprn, point: point, ward: row["ward"],
                 verification: AddressVerification(rawValue: row["address_verification"]) ?? .unverified)
         }
-        return Call(
+        var call = Call(
             reference: try CallReference(parsing: row["reference"]),
             organisation: try OrganisationCode(row["organisation_code"]),
             option: try ServiceOptionCode(row["service_option_code"]),
@@ -352,6 +402,8 @@ extension AppDatabase {
             answeredAt: (row["answered_at_ms"] as Int64?).map(Date.init(milliseconds:)),
             endedAt: (row["ended_at_ms"] as Int64?).map(Date.init(milliseconds:)),
             linkedTo: try (row["linked_reference"] as String?).map(CallReference.init(parsing:)))
+        call.assignedTo = (row["assigned_to"] as String?).map { [$0] } ?? []
+        return call
     }
 }
 

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import GRDB
+import Replication
 import Synchronization
 
 /// The one owner of a node's SQLite database; every write is one invariant-preserving transaction.
@@ -10,26 +11,37 @@ import Synchronization
 public final class AppDatabase: Sendable {
     private let dbWriter: any DatabaseWriter
     public let path: String
+    /// How far ahead of local time a remote clock may be before its change set is quarantined.
+    public let clockSkewBoundMs: Int64
+    let gate = ApplyGate()
     private let cachedCatalogue = Mutex<(version: Int64, catalogue: Catalogue)?>(nil)
 
     /// Opens (and migrates) the database at `path`; refuses one written by a newer version.
-    public init(path: String) throws {
+    /// `nil` opens a private in-memory database (for simulations).
+    public init(path: String?, clockSkewBoundMs: Int64 = ReplicationLimits.clockSkewMsMaxDefault) throws {
+        precondition(clockSkewBoundMs > 0, "clock skew bound must be positive")
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(Double(StoreLimits.busyTimeoutMs) / 1000)
+        let gate = self.gate
         configuration.prepareDatabase { db in
+            db.add(function: gate.sqlFunction)
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
+        let writer: any DatabaseWriter =
+            if let path { try DatabasePool(path: path, configuration: configuration) } else {
+                try DatabaseQueue(configuration: configuration)
+            }
         let migrator = Schema.migrator
-        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
         let unknown = applied.subtracting(Schema.migrationIdentifiers).sorted()
         guard unknown.isEmpty else {
-            throw StoreError.newerSchema(path: path, unknownMigrations: unknown)
+            throw StoreError.newerSchema(path: path ?? ":memory:", unknownMigrations: unknown)
         }
-        try migrator.migrate(pool)
-        self.dbWriter = pool
-        self.path = path
+        try migrator.migrate(writer)
+        self.dbWriter = writer
+        self.path = path ?? ":memory:"
+        self.clockSkewBoundMs = clockSkewBoundMs
     }
 
     /// Identifiers of the migrations applied to this database.
@@ -73,70 +85,29 @@ public final class AppDatabase: Sendable {
         public let accessNumbers: Int
         /// Options no longer in the catalogue: kept for their calls, refused for new ones (2.3.5).
         public let withdrawnOptions: [String]
+        /// Row operations the load needed: 0 when the catalogue was already as given.
+        public let changes: Int
     }
 
-    /// Loads (or reloads) the catalogue in one transaction.
-    public func loadCatalogue(_ catalogue: Catalogue) throws -> CatalogueLoadSummary {
-        let encoder = JSONEncoder.stable
+    /// Loads (or reloads) the catalogue as one change set holding only what differs from what is here.
+    @discardableResult
+    public func loadCatalogue(_ catalogue: Catalogue, at instant: Date) throws -> CatalogueLoadSummary {
+        let desired = try CatalogueRows.rows(of: catalogue)
         return try dbWriter.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO catalogue_calendar (id, calendar_json) VALUES (1, ?)",
-                arguments: [String(decoding: try encoder.encode(catalogue.calendar), as: UTF8.self)])
-            try db.execute(sql: "DELETE FROM access_number")
-            try db.execute(sql: "UPDATE service_option SET withdrawn = 1")
-            var optionCount = 0
-            for organisation in catalogue.organisations {
-                try db.execute(
-                    sql: """
-                        INSERT INTO organisation (code, name, kind, referral_limit_minutes, out_of_scope_categories_json)
-                        VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                            referral_limit_minutes = excluded.referral_limit_minutes,
-                            out_of_scope_categories_json = excluded.out_of_scope_categories_json
-                        """,
-                    arguments: [
-                        organisation.code.rawValue, organisation.name, organisation.kind.rawValue,
-                        organisation.referralLimitMinutes,
-                        String(decoding: try encoder.encode(organisation.outOfScopeCategories), as: UTF8.self),
-                    ])
-                for option in organisation.options {
-                    optionCount += 1
-                    try db.execute(
-                        sql: """
-                            INSERT INTO service_option (organisation_code, code, name, description, default_action,
-                                standard, information_only, hours_json, questions_json, withdrawn)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                            ON CONFLICT(organisation_code, code) DO UPDATE SET name = excluded.name,
-                                description = excluded.description, default_action = excluded.default_action,
-                                standard = excluded.standard, information_only = excluded.information_only,
-                                hours_json = excluded.hours_json, questions_json = excluded.questions_json,
-                                withdrawn = 0
-                            """,
-                        arguments: [
-                            organisation.code.rawValue, option.code.rawValue, option.name, option.description,
-                            option.defaultAction.rawValue, option.standard.rawValue, option.informationOnly,
-                            String(decoding: try encoder.encode(option.hours), as: UTF8.self),
-                            String(decoding: try encoder.encode(option.questions), as: UTF8.self),
-                        ])
-                }
+            var operations: [RowOperation] = []
+            for rules in [ReplicatedTables.organisation, ReplicatedTables.serviceOption, ReplicatedTables.accessNumber, ReplicatedTables.calendar] {
+                let current = try CatalogueRows.current(db, rules)
+                operations += CatalogueRows.difference(rules, current: current, desired: desired[rules.table] ?? [:])
             }
-            for access in catalogue.accessNumbers {
-                try db.execute(
-                    sql: """
-                        INSERT INTO access_number (number, organisation_code, service_option_code, label)
-                        VALUES (?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        access.number.e164, access.organisation.rawValue, access.option?.rawValue, access.label,
-                    ])
-            }
+            try commitLocal(db, at: instant, scope: .cluster) { _ in operations }
             let withdrawn = try String.fetchAll(
                 db,
                 sql: "SELECT organisation_code || ' ' || code FROM service_option WHERE withdrawn = 1 ORDER BY 1")
             try db.execute(sql: "UPDATE node_identity SET catalogue_version = catalogue_version + 1 WHERE id = 1")
             return CatalogueLoadSummary(
-                organisations: catalogue.organisations.count, serviceOptions: optionCount,
-                accessNumbers: catalogue.accessNumbers.count, withdrawnOptions: withdrawn)
+                organisations: catalogue.organisations.count,
+                serviceOptions: catalogue.organisations.reduce(0) { $0 + $1.options.count },
+                accessNumbers: catalogue.accessNumbers.count, withdrawnOptions: withdrawn, changes: operations.count)
         }
     }
 

@@ -6,7 +6,9 @@ import GRDB
 /// database always migrates the same way.
 enum Schema {
     /// Identifiers of every migration this version knows, oldest first.
-    static let migrationIdentifiers = ["v1-catalogue-and-calls", "v2-gazetteer-and-locations"]
+    static let migrationIdentifiers = [
+        "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication",
+    ]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -16,15 +18,14 @@ enum Schema {
         migrator.registerMigration(migrationIdentifiers[1]) { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration(migrationIdentifiers[2]) { db in
+            try db.execute(sql: v3)
+            try db.execute(sql: v3Guards)
+        }
         return migrator
     }
 
-    // Merge rules, per field, for the replication of these tables (DESIGN.md "Replication model"):
-    // - organisation, service_option, access_number: catalogue data; every field a last-writer-wins register.
-    // - call: plain fields last-writer-wins; `status` merges to the furthest state (open < referred < closed);
-    //   `reference`, `site_code`, `organisation_code`, `service_option_code`, `offered_at_ms` never change.
-    // - call_event, call_note: add-only sets; rows are never updated or deleted.
-    // - gazetteer_address: reference data imported per organisation; replaced whole on import.
+    // The merge rule of every replicated field is declared in `ReplicatedTables` (Schema+Replication.swift).
     static let v1 = """
         CREATE TABLE node_identity (
             id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -183,4 +184,105 @@ enum Schema {
         ALTER TABLE call ADD COLUMN address_verification TEXT NOT NULL DEFAULT 'unverified';
         CREATE INDEX call_open_by_option ON call(organisation_code, service_option_code, status, offered_at_ms);
         """
+
+    /// Replication bookkeeping (DESIGN.md "Replication model"): the clock, the change log, version vectors,
+    /// per-field clocks, concurrent values, tombstones and quarantine. Existing rows get the zero clock: no
+    /// database with data predates this migration.
+    static let v3 = """
+        ALTER TABLE node_identity ADD COLUMN clock TEXT;
+
+        CREATE TABLE change_log (
+            origin TEXT NOT NULL,
+            sequence INTEGER NOT NULL CHECK (sequence > 0),
+            clock TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            applied INTEGER NOT NULL DEFAULT 0,
+            received_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (origin, sequence)
+        ) WITHOUT ROWID;
+        CREATE INDEX change_log_pending ON change_log(origin, sequence) WHERE applied = 0;
+
+        CREATE TABLE version_vector (
+            origin TEXT PRIMARY KEY NOT NULL,
+            held_sequence INTEGER NOT NULL DEFAULT 0,
+            applied_sequence INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+
+        CREATE TABLE field_clock (
+            table_name TEXT NOT NULL,
+            row_key TEXT NOT NULL,
+            field TEXT NOT NULL,
+            clock TEXT NOT NULL,
+            PRIMARY KEY (table_name, row_key, field)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE concurrent_value (
+            table_name TEXT NOT NULL,
+            row_key TEXT NOT NULL,
+            field TEXT NOT NULL,
+            clock TEXT NOT NULL,
+            value_json TEXT NOT NULL,
+            PRIMARY KEY (table_name, row_key, field, clock)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE tombstone (
+            table_name TEXT NOT NULL,
+            row_key TEXT NOT NULL,
+            clock TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            PRIMARY KEY (table_name, row_key)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE quarantine (
+            origin TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            clock TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            reason TEXT NOT NULL,
+            received_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (origin, sequence)
+        ) WITHOUT ROWID;
+
+        ALTER TABLE organisation ADD COLUMN row_clock TEXT NOT NULL DEFAULT '';
+        ALTER TABLE service_option ADD COLUMN option_key TEXT;
+        UPDATE service_option SET option_key = organisation_code || '/' || code;
+        CREATE UNIQUE INDEX service_option_by_key ON service_option(option_key);
+        ALTER TABLE service_option ADD COLUMN row_clock TEXT NOT NULL DEFAULT '';
+        ALTER TABLE access_number ADD COLUMN row_clock TEXT NOT NULL DEFAULT '';
+        ALTER TABLE catalogue_calendar ADD COLUMN row_clock TEXT NOT NULL DEFAULT '';
+        ALTER TABLE call ADD COLUMN row_clock TEXT NOT NULL DEFAULT '';
+        ALTER TABLE call ADD COLUMN assigned_to TEXT;
+        ALTER TABLE call ADD COLUMN assigned_to_conflict INTEGER NOT NULL DEFAULT 0;
+
+        ALTER TABLE call_event ADD COLUMN uid TEXT;
+        ALTER TABLE call_event ADD COLUMN organisation_code TEXT;
+        UPDATE call_event SET uid = 'local-' || id,
+            organisation_code = (SELECT organisation_code FROM call WHERE reference = call_reference);
+        CREATE UNIQUE INDEX call_event_by_uid ON call_event(uid);
+        ALTER TABLE call_note ADD COLUMN uid TEXT;
+        ALTER TABLE call_note ADD COLUMN organisation_code TEXT;
+        UPDATE call_note SET uid = 'local-' || id,
+            organisation_code = (SELECT organisation_code FROM call WHERE reference = call_reference);
+        CREATE UNIQUE INDEX call_note_by_uid ON call_note(uid);
+        """
+
+    /// Replicated tables are written only while a change set is being applied: any other write is aborted by
+    /// SQLite itself, so a second write path cannot exist by accident (DESIGN.md: "there is no second write
+    /// path"). `nightdesk_applying()` is registered on every connection the store opens.
+    static var v3Guards: String {
+        let replicated = [
+            "organisation", "service_option", "access_number", "catalogue_calendar", "call", "call_event", "call_note",
+        ]
+        return replicated.map { table in
+            ["INSERT", "UPDATE", "DELETE"].map { event in
+                """
+                CREATE TRIGGER \(table)_guard_\(event.lowercased()) BEFORE \(event) ON \(table)
+                WHEN nightdesk_applying() = 0
+                BEGIN SELECT RAISE(ABORT, '\(table) is replicated: it is written only by applying a change set'); END;
+                """
+            }.joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
 }

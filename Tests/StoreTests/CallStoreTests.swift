@@ -158,7 +158,7 @@ import Testing
             organisations[0]["accessNumber"] = [["number": "+442079460001", "label": "Main"]]
             object["organisation"] = organisations
         }.makeCatalogue()
-        let summary = try test.database.loadCatalogue(reduced)
+        let summary = try test.database.loadCatalogue(reduced, at: Fixtures.london("2026-11-02 12:00"))
         #expect(summary.withdrawnOptions == ["EAL noise-patrol"])
         #expect(try test.database.catalogue().organisation(try OrganisationCode("EAL"))?.option(try ServiceOptionCode("noise-patrol")) == nil)
         #expect(try test.database.callRecord(call.reference)?.call.option.rawValue == "noise-patrol")

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import NightdeskTestSupport
+import Replication
 import Testing
 
 @testable import Store
@@ -57,15 +58,26 @@ import Testing
         #expect(try names(CallSearch(callerName: "smith OR jones")).isEmpty)  // words, not operators
     }
 
-    @Test func theIndexFollowsUpdatesInTheSameTransaction() throws {
+    @Test func theIndexFollowsARemoteChangeInTheSameTransaction() throws {
         let reference = try test.database.searchCalls(CallSearch(callerName: "jones"))[0].reference
-        try test.database.write { db in
-            try db.execute(sql: "UPDATE call SET caller_name = 'Robert Jones-Okafor' WHERE reference = ?", arguments: [reference.description])
-            // With rank 1, FTS5 checks the index against the call table's contents and throws on any difference.
-            try db.execute(sql: "INSERT INTO call_fts(call_fts, rank) VALUES ('integrity-check', 1)")
-        }
+        // Another site corrects the caller's name; its change set is applied here.
+        let correction = ChangeSet(
+            origin: SiteID("EST"), sequence: OriginSequence(1),
+            timestamp: HybridTimestamp(physicalMs: Fixtures.london("2026-11-28 21:00").milliseconds, logical: 0, site: SiteID("EST")),
+            dependencies: try test.database.appliedVector(), scope: .organisation("EAL"),
+            operations: [
+                RowOperation(
+                    table: "call", key: reference.description,
+                    action: .upsert(fields: ["caller_name": .text("Robert Jones-Okafor")], supersedes: [:]))
+            ])
+        let report = try test.database.receive([correction], at: Fixtures.london("2026-11-28 21:00"))
+        #expect(report.applied == 1)
         #expect(try names(CallSearch(callerName: "okafor")) == ["Robert Jones-Okafor"])
         #expect(try names(CallSearch(callerName: "bob")).isEmpty)
+        // With rank 1, FTS5 checks the index against the call table's contents and throws on any difference.
+        try test.database.write { db in
+            try db.execute(sql: "INSERT INTO call_fts(call_fts, rank) VALUES ('integrity-check', 1)")
+        }
     }
 
     @Test func limitsAreHonoured() throws {

@@ -14,7 +14,7 @@ final class TestDatabase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         database = try AppDatabase(path: folder.appendingPathComponent("nightdesk.sqlite").path)
         try database.initialise(site: try SiteCode(site), at: Fixtures.london("2026-11-01 12:00"))
-        _ = try database.loadCatalogue(try Fixtures.catalogue())
+        _ = try database.loadCatalogue(try Fixtures.catalogue(), at: Fixtures.london("2026-11-01 12:00"))
         if gazetteer {
             try database.importGazetteer(organisation: try OrganisationCode("EAL"), addresses: try Self.ealing())
             try database.importGazetteer(organisation: try OrganisationCode("WAN"), addresses: try Self.wandle())
