@@ -171,6 +171,36 @@ public struct OperatingHours: Hashable, Codable, Sendable {
         self.christmasPeriod = christmasPeriod
     }
 
+    private enum CodingKeys: String, CodingKey { case code, name, weekly, bankHolidays, christmasPeriod }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        code = try container.decode(String.self, forKey: .code)
+        name = try container.decode(String.self, forKey: .name)
+        let byName = try container.decode([String: [DailyWindow]].self, forKey: .weekly)
+        var weekly: [Weekday: [DailyWindow]] = [:]
+        for (day, windows) in byName {
+            guard let weekday = Weekday(rawValue: day) else {
+                throw DecodingError.dataCorruptedError(forKey: .weekly, in: container, debugDescription: "'\(day)' is not a weekday")
+            }
+            weekly[weekday] = windows
+        }
+        self.weekly = weekly
+        bankHolidays = try container.decode(BankHolidayRule.self, forKey: .bankHolidays)
+        christmasPeriod = try container.decode(ChristmasRule.self, forKey: .christmasPeriod)
+    }
+
+    /// Encodes the week as an object keyed by day name, so equal hours always encode to equal bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        try container.encode(name, forKey: .name)
+        try container.encode(
+            Dictionary(uniqueKeysWithValues: weekly.map { ($0.key.rawValue, $0.value) }), forKey: .weekly)
+        try container.encode(bankHolidays, forKey: .bankHolidays)
+        try container.encode(christmasPeriod, forKey: .christmasPeriod)
+    }
+
     /// The windows that apply on one local date, after bank holiday and Christmas rules.
     public func windows(on date: LocalDate, weekday: Weekday, calendar: OperatingCalendar) -> [DailyWindow] {
         let allDay = [try! DailyWindow(parsing: "00:00-24:00")]
@@ -214,6 +244,28 @@ public struct OperatingCalendar: Hashable, Codable, Sendable {
         self.bankHolidays = bankHolidays
         self.christmasPeriodStart = christmasPeriodStart
         self.christmasPeriodEnd = christmasPeriodEnd
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case timeZoneIdentifier, bankHolidays, christmasPeriodStart, christmasPeriodEnd
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            timeZoneIdentifier: try container.decode(String.self, forKey: .timeZoneIdentifier),
+            bankHolidays: Set(try container.decode([LocalDate].self, forKey: .bankHolidays)),
+            christmasPeriodStart: try container.decode(MonthDay.self, forKey: .christmasPeriodStart),
+            christmasPeriodEnd: try container.decode(MonthDay.self, forKey: .christmasPeriodEnd))
+    }
+
+    /// Bank holidays are written in date order, so equal calendars always encode to equal bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(timeZoneIdentifier, forKey: .timeZoneIdentifier)
+        try container.encode(bankHolidays.sorted(), forKey: .bankHolidays)
+        try container.encode(christmasPeriodStart, forKey: .christmasPeriodStart)
+        try container.encode(christmasPeriodEnd, forKey: .christmasPeriodEnd)
     }
 
     public var timeZone: TimeZone { TimeZone(identifier: timeZoneIdentifier)! }

@@ -86,3 +86,19 @@ import Testing
         }
     }
 }
+
+@Suite struct CatalogueEncodingTests {
+    @Test func equalCataloguesEncodeToEqualBytes() throws {
+        // Stored JSON is compared and hashed across sites (DESIGN.md), so set and dictionary order must not leak.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var encodings = Set<Data>()
+        for _ in 0..<20 {
+            let catalogue = try Fixtures.catalogue()
+            encodings.insert(try encoder.encode(catalogue))
+        }
+        #expect(encodings.count == 1)
+        let decoded = try JSONDecoder().decode(Catalogue.self, from: encodings.first!)
+        #expect(decoded == (try Fixtures.catalogue()))
+    }
+}
