@@ -37,8 +37,10 @@ public struct CatalogueFile: Sendable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         var paths: [OrganisationCode: String] = [:]
         for entry in document.organisation {
-            guard let relative = entry.gazetteer, let code = try? OrganisationCode(entry.code) else { continue }
-            paths[code] = folder.appendingPathComponent(relative).standardizedFileURL.path
+            guard let given = entry.gazetteer, let code = try? OrganisationCode(entry.code) else { continue }
+            // A relative path is from the catalogue's folder; an absolute one is taken as written.
+            let url = given.hasPrefix("/") ? URL(fileURLWithPath: given) : folder.appendingPathComponent(given)
+            paths[code] = url.standardizedFileURL.path
         }
         self.path = path
         self.gazetteerPaths = paths

@@ -13,11 +13,13 @@ public enum GazetteerCSV {
 
     /// Parses a whole file; any bad row fails the import, so a gazetteer is never half-loaded.
     public static func parse(_ text: String, source: String) throws -> [GazetteerAddress] {
-        var records = try rows(text, source: source)
+        // Spreadsheets save "CSV UTF-8" with a byte order mark, which would otherwise stick to the first column name.
+        let body = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
+        var records = try rows(body, source: source)
         guard !records.isEmpty else {
             throw DomainError(.invalidValue, "\(source): the file is empty; expected a header line and addresses")
         }
-        let header = records.removeFirst().map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        let header = records.removeFirst().fields.map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
         guard Array(header.prefix(5)) == coordinateColumns else {
             throw DomainError(
                 .invalidValue,
@@ -37,8 +39,7 @@ public enum GazetteerCSV {
         var problems: [DomainError] = []
         var addresses: [GazetteerAddress] = []
         var seen: [UPRN: Int] = [:]
-        for (offset, record) in records.enumerated() {
-            let line = offset + 2
+        for (line, record) in records {
             if record.count == 1 && record[0].isEmpty { continue }
             guard problems.count < problemsReportedMax else { break }
             guard record.count == header.count else {
@@ -78,13 +79,17 @@ public enum GazetteerCSV {
         return addresses
     }
 
-    /// Splits RFC 4180 CSV into records of fields.
-    static func rows(_ text: String, source: String) throws -> [[String]] {
-        var records: [[String]] = []
+    /// Splits RFC 4180 CSV into records of fields, each with the line it starts on.
+    ///
+    /// A quoted field may hold line breaks, so a record's line is counted, not taken from its position.
+    static func rows(_ text: String, source: String) throws -> [(line: Int, fields: [String])] {
+        var records: [(line: Int, fields: [String])] = []
         var record: [String] = []
         var field = ""
         var inQuotes = false
         var line = 1
+        var recordLine = 1
+        var quoteLine = 1
         var iterator = text.unicodeScalars.makeIterator()
         var pending: Unicode.Scalar? = nil
         func next() -> Unicode.Scalar? {
@@ -119,6 +124,7 @@ public enum GazetteerCSV {
                     throw DomainError(.invalidValue, "\(source) line \(line): a quote inside an unquoted field")
                 }
                 inQuotes = true
+                quoteLine = line
             case ",":
                 record.append(field)
                 field = ""
@@ -126,20 +132,21 @@ public enum GazetteerCSV {
                 continue
             case "\n":
                 record.append(field)
-                records.append(record)
+                records.append((recordLine, record))
                 record = []
                 field = ""
                 line += 1
+                recordLine = line
             default:
                 field.unicodeScalars.append(scalar)
             }
         }
         if inQuotes {
-            throw DomainError(.invalidValue, "\(source) line \(line): a quoted field is never closed")
+            throw DomainError(.invalidValue, "\(source) line \(quoteLine): a quoted field is never closed")
         }
         if !field.isEmpty || !record.isEmpty {
             record.append(field)
-            records.append(record)
+            records.append((recordLine, record))
         }
         return records
     }

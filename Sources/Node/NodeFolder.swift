@@ -60,6 +60,9 @@ public struct NodeFolder: Sendable {
             }
             try manager.createDirectory(
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // createDirectory leaves an existing empty folder's mode as it was (often 0755); the store will hold
+            // callers' names and numbers, so the folder is made private either way.
+            try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
             created = true
         }
         do {

@@ -28,7 +28,7 @@ struct AddressCommand: ParsableCommand {
                 let addresses = try CatalogueFile.readGazetteer(path: file)
                 let count = try folder.database.importGazetteer(organisation: code, addresses: addresses)
                 if output.json {
-                    try printJSON(["organisation": code.rawValue, "addresses": "\(count)"])
+                    try printJSON(ImportView(organisation: code.rawValue, addresses: count))
                 } else {
                     print("Imported \(count) addresses for \(code) from \(file).")
                 }
@@ -49,6 +49,12 @@ struct AddressCommand: ParsableCommand {
             try runReportingErrors {
                 let code = try OrganisationCode(organisation)
                 let folder = try dataOptions.open()
+                // Without this a mistyped code finds nothing and the handler is told to log the address as text.
+                guard try folder.database.catalogue().organisation(code) != nil else {
+                    throw DomainError(
+                        .unknownOrganisation,
+                        "organisation \(code) is not served here; see `nightdesk participants list`")
+                }
                 let found = try folder.database.findAddresses(
                     organisation: code, text: words.joined(separator: " "), limit: limit)
                 if output.json {
@@ -62,4 +68,10 @@ struct AddressCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// `address import --json`: the count as a number, for scripts.
+struct ImportView: Encodable {
+    let organisation: String
+    let addresses: Int
 }
