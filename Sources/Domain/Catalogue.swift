@@ -87,6 +87,21 @@ public struct Catalogue: Hashable, Codable, Sendable {
     public init(calendar: OperatingCalendar, organisations: [ParticipatingOrganisation], accessNumbers: [AccessNumber])
         throws
     {
+        let problems = Self.crossCheck(organisations: organisations, accessNumbers: accessNumbers)
+        guard problems.isEmpty else { throw DomainErrors(problems) }
+        self.calendar = calendar
+        self.organisations = organisations.sorted { $0.code < $1.code }
+        self.accessNumbers = accessNumbers.sorted { $0.number.e164 < $1.number.e164 }
+    }
+
+    /// Problems between entries: duplicates, and access numbers naming what does not exist.
+    ///
+    /// `declared` lists what a document declared even where the entry was broken and already reported, so a
+    /// reference to it is not reported a second time.
+    static func crossCheck(
+        organisations: [ParticipatingOrganisation], accessNumbers: [AccessNumber],
+        declared: [OrganisationCode: Set<ServiceOptionCode>] = [:]
+    ) -> [DomainError] {
         var problems: [DomainError] = []
         var seen = Set<OrganisationCode>()
         for organisation in organisations where !seen.insert(organisation.code).inserted {
@@ -98,13 +113,16 @@ public struct Catalogue: Hashable, Codable, Sendable {
                 problems.append(DomainError(.invalidCatalogue, "access number \(access.number) is listed twice"))
             }
             guard let organisation = organisations.first(where: { $0.code == access.organisation }) else {
+                if declared[access.organisation] != nil { continue }
                 problems.append(
                     DomainError(
                         .invalidCatalogue,
                         "access number \(access.number) names organisation \(access.organisation), which is not listed"))
                 continue
             }
-            if let option = access.option, organisation.option(option) == nil {
+            if let option = access.option, organisation.option(option) == nil,
+                !(declared[access.organisation]?.contains(option) ?? false)
+            {
                 problems.append(
                     DomainError(
                         .invalidCatalogue,
@@ -112,10 +130,7 @@ public struct Catalogue: Hashable, Codable, Sendable {
                     ))
             }
         }
-        guard problems.isEmpty else { throw DomainErrors(problems) }
-        self.calendar = calendar
-        self.organisations = organisations.sorted { $0.code < $1.code }
-        self.accessNumbers = accessNumbers.sorted { $0.number.e164 < $1.number.e164 }
+        return problems
     }
 
     public func organisation(_ code: OrganisationCode) -> ParticipatingOrganisation? {

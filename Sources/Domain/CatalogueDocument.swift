@@ -258,6 +258,13 @@ public struct CatalogueDocument: Codable, Sendable {
                 }
             }
         }
+        // Cross-entry problems are reported with the rest, so one pass shows everything to fix.
+        var declared: [OrganisationCode: Set<ServiceOptionCode>] = [:]
+        for entry in organisation {
+            guard let code = try? OrganisationCode(entry.code) else { continue }
+            declared[code, default: []].formUnion((entry.option ?? []).compactMap { try? ServiceOptionCode($0.code) })
+        }
+        problems += Catalogue.crossCheck(organisations: organisations, accessNumbers: numbers, declared: declared)
         guard problems.isEmpty, let calendarValue else {
             throw DomainErrors(problems)
         }

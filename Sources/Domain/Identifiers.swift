@@ -99,7 +99,10 @@ public struct PhoneNumber: Hashable, Codable, Sendable, CustomStringConvertible 
     public init(parsing text: String) throws {
         var digits = ""
         var sawPlus = false
-        for (index, character) in text.enumerated() {
+        // "+44 (0)20 …" writes the trunk prefix a caller would not dial from abroad; "0044" is "+44".
+        var cleaned = text.replacingOccurrences(of: "(0)", with: "")
+        if cleaned.hasPrefix("0044") { cleaned = "+" + cleaned.dropFirst(2) }
+        for (index, character) in cleaned.enumerated() {
             if character == "+" && index == 0 {
                 sawPlus = true
             } else if character.isASCII && character.isNumber {

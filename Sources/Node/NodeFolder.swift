@@ -113,7 +113,16 @@ public struct NodeFolder: Sendable {
         if let expectedSite, expectedSite != site {
             throw NodeError.dataFolderOfAnotherSite(path: path, expected: expectedSite.rawValue, found: site.rawValue)
         }
-        let database = try AppDatabase(path: (path as NSString).appendingPathComponent(databaseFileName))
+        let databasePath = (path as NSString).appendingPathComponent(databaseFileName)
+        // A folder whose database is gone must not get a new, empty one: the site would issue call references
+        // it has already given out.
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            throw NodeError.unreadable(
+                path: databasePath,
+                reason: "the data folder has node.toml but no database; restore nightdesk.sqlite from backup "
+                    + "(re-initialising would re-issue call references this site has already given out)")
+        }
+        let database = try AppDatabase(path: databasePath)
         let storedSite = try database.site()
         guard storedSite == site else {
             throw NodeError.dataFolderOfAnotherSite(path: path, expected: site.rawValue, found: storedSite.rawValue)

@@ -249,6 +249,9 @@ extension AppDatabase {
             filters.append("c.status = ?")
             arguments.append(status.rawValue)
         }
+        // Words asked for but none usable ("!!!") match nothing, rather than dropping the filter.
+        if let name = search.callerName, !name.isEmpty, FullTextQuery.terms(name).isEmpty { return [] }
+        if let address = search.address, !address.isEmpty, FullTextQuery.terms(address).isEmpty { return [] }
         let textParts = [
             search.callerName.flatMap { FullTextQuery.expression(column: "caller_name", text: $0) },
             search.address.flatMap { FullTextQuery.expression(column: "address_text", text: $0) },

@@ -83,7 +83,7 @@ public final class AppDatabase: Sendable {
         public let organisations: Int
         public let serviceOptions: Int
         public let accessNumbers: Int
-        /// Options no longer in the catalogue: kept for their calls, refused for new ones (2.3.5).
+        /// Organisations and options no longer in the catalogue: kept for their calls, refused for new ones (2.3.5).
         public let withdrawnOptions: [String]
         /// Row operations the load needed: 0 when the catalogue was already as given.
         public let changes: Int
@@ -102,7 +102,10 @@ public final class AppDatabase: Sendable {
             try commitLocal(db, at: instant, scope: .cluster) { _ in operations }
             let withdrawn = try String.fetchAll(
                 db,
-                sql: "SELECT organisation_code || ' ' || code FROM service_option WHERE withdrawn = 1 ORDER BY 1")
+                sql: """
+                    SELECT code FROM organisation WHERE withdrawn = 1
+                    UNION ALL SELECT organisation_code || ' ' || code FROM service_option WHERE withdrawn = 1 ORDER BY 1
+                    """)
             try db.execute(sql: "UPDATE node_identity SET catalogue_version = catalogue_version + 1 WHERE id = 1")
             return CatalogueLoadSummary(
                 organisations: catalogue.organisations.count,

@@ -27,7 +27,7 @@ enum CatalogueRows {
             optionsByOrganisation[organisation, default: []].append(option)
         }
         var organisations: [ParticipatingOrganisation] = []
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM organisation ORDER BY code") {
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM organisation WHERE withdrawn = 0 ORDER BY code") {
             let code: String = row["code"]
             organisations.append(
                 ParticipatingOrganisation(
@@ -66,7 +66,7 @@ extension CatalogueRows {
             organisations[organisation.code.rawValue] = [
                 "name": .text(organisation.name), "kind": .text(organisation.kind.rawValue),
                 "referral_limit_minutes": .integer(Int64(organisation.referralLimitMinutes)),
-                "out_of_scope_categories_json": try json(organisation.outOfScopeCategories),
+                "out_of_scope_categories_json": try json(organisation.outOfScopeCategories), "withdrawn": .integer(0),
             ]
             for option in organisation.options {
                 options["\(organisation.code)/\(option.code)"] = [

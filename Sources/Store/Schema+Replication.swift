@@ -5,12 +5,13 @@ import Replication
 /// A column not listed here is local bookkeeping (row ids, `row_clock`) and never leaves the node.
 /// Gazetteers are not replicated: each site imports the organisation's own address file (7.11).
 enum ReplicatedTables {
-    /// Participating Organisations: catalogue data; every field is a last-writer-wins register.
+    /// Participating Organisations: catalogue data; every field is a last-writer-wins register. An organisation
+    /// that leaves is withdrawn, not deleted: its calls stay.
     static let organisation = TableRules(
         table: "organisation", keyColumn: "code", kind: .registers,
         fields: [
             ("name", .lastWriterWins), ("kind", .lastWriterWins), ("referral_limit_minutes", .lastWriterWins),
-            ("out_of_scope_categories_json", .lastWriterWins),
+            ("out_of_scope_categories_json", .lastWriterWins), ("withdrawn", .lastWriterWins),
         ],
         organisationColumn: nil)
 

@@ -246,6 +246,7 @@ enum Schema {
         ) WITHOUT ROWID;
 
         ALTER TABLE organisation ADD COLUMN row_clock TEXT NOT NULL DEFAULT '';
+        ALTER TABLE organisation ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE service_option ADD COLUMN option_key TEXT;
         UPDATE service_option SET option_key = organisation_code || '/' || code;
         CREATE UNIQUE INDEX service_option_by_key ON service_option(option_key);

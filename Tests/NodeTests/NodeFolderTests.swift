@@ -72,26 +72,26 @@ import Testing
         let serial = try before.database.callCounts().total
         #expect(serial == 0)
 
-        // Withdraw trees from TST by loading a catalogue that no longer lists it.
+        // A catalogue that lists only the test borough withdraws the eleven real organisations and their options.
         let smaller = try CatalogueFile(
             path: try scratch.write("smaller/participants.toml", BrokenCatalogueTests.valid))
         let first = try initialise(path, catalogue: smaller)
         #expect(!first.created)
         #expect(first.catalogue.organisations == 1)
+        #expect(first.catalogue.withdrawnOptions.contains("EAL"))
         #expect(first.catalogue.withdrawnOptions.contains("EAL noise-patrol"))
 
         let reopened = try NodeFolder.open(path: path, expectedSite: try SiteCode("WST"))
         #expect(reopened.siteName == "West London", "the site's name from the first init is kept")
         let loaded = try reopened.database.catalogue()
-        let ealing = try #require(loaded.organisation(try OrganisationCode("EAL")))
-        #expect(ealing.option(try ServiceOptionCode("noise-patrol")) == nil, "withdrawn options are not offered")
+        #expect(loaded.organisation(try OrganisationCode("EAL")) == nil, "withdrawn organisations are not offered")
         #expect(loaded.organisation(try OrganisationCode("TST")) != nil)
 
         let again = try initialise(path)
         #expect(!again.created)
         #expect(
-            again.catalogue.withdrawnOptions == ["TST noise-patrol", "TST trees"],
-            "reloading the full catalogue brings Ealing's options back and withdraws the test borough's")
+            again.catalogue.withdrawnOptions == ["TST", "TST noise-patrol", "TST trees"],
+            "reloading the full catalogue brings Ealing back and withdraws the test borough")
         let restored = try NodeFolder.open(path: path, expectedSite: nil).database.catalogue()
         let restoredEaling = restored.organisation(try OrganisationCode("EAL"))
         #expect(restoredEaling?.option(try ServiceOptionCode("noise-patrol")) != nil)

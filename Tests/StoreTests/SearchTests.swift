@@ -85,3 +85,10 @@ import Testing
         #expect(try test.database.searchCalls(CallSearch(limit: 10_000)).count == 5)
     }
 }
+
+extension SearchTests {
+    @Test func searchWordsWithNoLettersOrDigitsMatchNothing() throws {
+        #expect(try names(CallSearch(callerName: "!!!")).isEmpty)
+        #expect(try names(CallSearch(address: "--")).isEmpty)
+    }
+}
