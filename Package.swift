@@ -74,11 +74,16 @@ let package = Package(
         ),
         // Fixtures shared by the test targets (the model of HummingbirdTesting).
         .target(name: "NightdeskTestSupport", dependencies: ["Domain"], swiftSettings: strictSettings),
+        // Deterministic simulation harness: seeded randomness and a faulty network (DESIGN.md).
+        .target(name: "Simulation", dependencies: ["Replication", "Domain"], swiftSettings: strictSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"], swiftSettings: strictSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "NightdeskTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "Domain", "NightdeskTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Store", "Domain", "Replication", "Simulation", "NightdeskTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
