@@ -55,6 +55,7 @@ let package = Package(
                 "Domain",
                 "Store",
                 "Node",
+                "Replication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -387,3 +387,11 @@ enum ChangeSetCodec {
         try JSONDecoder().decode(ChangeSet.self, from: data)
     }
 }
+
+extension AppDatabase {
+    /// A change set in its stored and transmitted form.
+    public static func encode(_ set: ChangeSet) throws -> Data { try ChangeSetCodec.encode(set) }
+
+    /// Reads a change set from its stored and transmitted form.
+    public static func decodeChangeSet(_ data: Data) throws -> ChangeSet { try ChangeSetCodec.decode(data) }
+}

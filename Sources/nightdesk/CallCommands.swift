@@ -165,6 +165,12 @@ struct CallCommand: ParsableCommand {
                 }
                 print("  action: \(call.action.kind.rawValue)\(call.action.detail.map { " (\($0))" } ?? "")")
                 if let link = call.linkedTo { print("  linked to: \(link)") }
+                if call.assignedTo.count > 1 {
+                    print("  assigned to: CONFLICT, set at different sites at once: \(call.assignedTo.joined(separator: " / ")); "
+                        + "resolve with --assign NAME")
+                } else if let person = call.assignedTo.first {
+                    print("  assigned to: \(person)")
+                }
                 for (code, answer) in call.answers.sorted(by: { $0.key < $1.key }) {
                     print("  \(code): \(answer.display)")
                 }
@@ -201,6 +207,8 @@ struct CallCommand: ParsableCommand {
         @Option(name: .long, help: "Link to an earlier call about the same issue.") var linkTo: String?
         @Option(name: .long, help: "When it was answered.") var answeredAt: String?
         @Option(name: .long, help: "When it ended.") var endedAt: String?
+        @Option(name: .long, help: "Assign the call to this person (ends any conflicting assignment).")
+        var assign: String?
         @Option(name: .long, help: "Handler's name for the timeline.") var handler: String = defaultHandler()
         @OptionGroup var output: OutputOptions
 
@@ -209,6 +217,7 @@ struct CallCommand: ParsableCommand {
                 let now = Date()
                 let parsed = try CallReference(parsing: reference)
                 var update = CallUpdate()
+                update.assignTo = assign
                 if let status {
                     guard let value = CallStatus(rawValue: status) else {
                         throw DomainError(.invalidValue, "--status '\(status)' must be open, referred or closed")

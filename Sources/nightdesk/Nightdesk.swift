@@ -11,7 +11,8 @@ struct Nightdesk: AsyncParsableCommand {
             78 the data folder or its configuration is wrong.
             """,
         subcommands: [
-            InitCommand.self, ParticipantsCommand.self, CallCommand.self, AddressCommand.self, NodeCommand.self,
+            InitCommand.self, ParticipantsCommand.self, CallCommand.self, AddressCommand.self, StateCommand.self,
+            ChangesCommand.self, NodeCommand.self,
         ]
     )
 }
