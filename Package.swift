@@ -1,10 +1,12 @@
 // swift-tools-version:6.2
 // Nightdesk: call management for a shared out-of-hours call handling service.
+import Foundation
 import PackageDescription
 
-let strictSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6)
-]
+// Swift 6 language mode everywhere; in CI (CI=true) our own warnings fail the build (STYLE.md rule 11).
+let strictSettings: [SwiftSetting] =
+    [.swiftLanguageMode(.v6)]
+    + (ProcessInfo.processInfo.environment["CI"] == "true" ? [.unsafeFlags(["-warnings-as-errors"])] : [])
 
 let package = Package(
     name: "Nightdesk",
