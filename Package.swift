@@ -44,6 +44,7 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Domain",
+                "Replication",
                 "Store",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

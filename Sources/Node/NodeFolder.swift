@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Replication
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +20,8 @@ public struct NodeFolder: Sendable {
     struct Config: Codable {
         var site: String
         var siteName: String
+        /// How far ahead of this site's clock a remote clock may be before its change sets are quarantined.
+        var clockSkewBoundMs: Int64?
     }
 
     /// What `init` did.
@@ -79,7 +82,7 @@ public struct NodeFolder: Sendable {
                 let config = Config(site: site.rawValue, siteName: name)
                 let text =
                     "# Nightdesk node: which site this data folder belongs to. Written by `nightdesk init`.\n"
-                    + (try TOMLEncoder().encode(config))
+                    + (try TOMLEncoder().encode(config)) + "\n"
                 try writePrivate(text, to: configPath)
             } else {
                 name = try readConfig(configPath).siteName
@@ -122,7 +125,12 @@ public struct NodeFolder: Sendable {
                 reason: "the data folder has node.toml but no database; restore nightdesk.sqlite from backup "
                     + "(re-initialising would re-issue call references this site has already given out)")
         }
-        let database = try AppDatabase(path: databasePath)
+        let skewBound = config.clockSkewBoundMs ?? ReplicationLimits.clockSkewMsMaxDefault
+        guard (1_000...3_600_000).contains(skewBound) else {
+            throw NodeError.invalidFile(
+                path: configPath, problems: ["clockSkewBoundMs \(skewBound) must be from 1000 to 3600000 (default 60000)"])
+        }
+        let database = try AppDatabase(path: databasePath, clockSkewBoundMs: skewBound)
         let storedSite = try database.site()
         guard storedSite == site else {
             throw NodeError.dataFolderOfAnotherSite(path: path, expected: site.rawValue, found: storedSite.rawValue)

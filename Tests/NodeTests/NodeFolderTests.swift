@@ -173,3 +173,20 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "not a folder")
     }
 }
+
+extension NodeFolderTests {
+    @Test func theClockSkewBoundComesFromNodeConfigAndIsChecked() throws {
+        let path = scratch.path("skew")
+        _ = try initialise(path)
+        let configPath = (path as NSString).appendingPathComponent(NodeFolder.configFileName)
+        let original = try String(contentsOfFile: configPath, encoding: .utf8)
+        try (original + "clockSkewBoundMs = 5000\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+        #expect(try NodeFolder.open(path: path, expectedSite: nil).database.clockSkewBoundMs == 5_000)
+        try (original + "clockSkewBoundMs = 5\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try NodeFolder.open(path: path, expectedSite: nil)
+        } throws: { error in
+            "\(error)".contains("clockSkewBoundMs 5 must be from 1000")
+        }
+    }
+}
