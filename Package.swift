@@ -29,6 +29,10 @@ let package = Package(
         .target(name: "Domain", swiftSettings: strictSettings),
         // Hybrid logical clock, change sets, merge rules, version vectors: pure, imports nothing.
         .target(name: "Replication", swiftSettings: strictSettings),
+        // libsodium, behind a modulemap and shim.h only; the Sodium module is the one that imports it.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // Keys, seal/open, sign/verify, hashing and checkpointed hash chains: no C pointer leaves this module.
+        .target(name: "Sodium", dependencies: ["CSodium"], swiftSettings: strictSettings),
         .target(
             name: "Store",
             dependencies: [
@@ -81,6 +85,7 @@ let package = Package(
         // Deterministic simulation harness: seeded randomness and a faulty network (DESIGN.md).
         .target(name: "Simulation", dependencies: ["Replication", "Domain"], swiftSettings: strictSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"], swiftSettings: strictSettings),
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strictSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "NightdeskTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "StoreTests",
