@@ -73,6 +73,7 @@ let package = Package(
             name: "NightdeskBench",
             dependencies: [
                 "Domain",
+                "Replication",
                 "Store",
                 "Node",
                 .product(name: "GRDB", package: "GRDB.swift"),

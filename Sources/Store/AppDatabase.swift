@@ -39,6 +39,9 @@ public final class AppDatabase: Sendable {
             throw StoreError.newerSchema(path: path ?? ":memory:", unknownMigrations: unknown)
         }
         try migrator.migrate(writer)
+        // GRDB's DatabasePool sets its writer to synchronous=NORMAL after `prepareDatabase` runs; a call
+        // acknowledged to a handler must survive a power cut, so the writer is set back to FULL here.
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         self.dbWriter = writer
         self.path = path ?? ":memory:"
         self.clockSkewBoundMs = clockSkewBoundMs

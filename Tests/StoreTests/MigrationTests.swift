@@ -24,7 +24,9 @@ import Testing
         }
         #expect(pragmas.0 == "wal")
         #expect(pragmas.1 == 1)
-        #expect(pragmas.2 == 2)  // FULL
+        #expect(pragmas.2 == 2)  // FULL on readers…
+        let writerSynchronous = try test.database.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(writerSynchronous == 2)  // …and on the writer, where it matters
     }
 
     @Test func aDatabaseFromAnOlderVersionIsMigratedKeepingItsCalls() throws {

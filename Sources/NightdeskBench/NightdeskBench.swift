@@ -1,0 +1,86 @@
+import Foundation
+
+/// Benchmarks of Nightdesk, run by `Scripts/bench`; each speed is printed next to a baseline from the same run.
+@main
+struct NightdeskBench {
+    static let usage = """
+        usage: NightdeskBench store --dir DIR --topology FILE [--calls N] [--log-calls N] [--batch-calls N]
+                                    [--queries N] [--seed N]
+          --dir DIR         empty folder for the benchmark's databases
+          --topology FILE   the catalogue, e.g. Topology/participants.toml (its gazetteers are loaded too)
+          --calls N         calls to fill the search database to (default \(BenchLimits.fillCallsDefault))
+          --log-calls N     calls logged one per transaction, each path (default \(BenchLimits.logCallsDefault))
+          --batch-calls N   calls imported in batches of \(BenchLimits.batchSize), each path \
+        (default \(BenchLimits.batchCallsDefault))
+          --queries N       timed searches (default \(BenchLimits.searchQueriesDefault))
+          --seed N          seed of the generated calls and searches (default 1)
+        """
+
+    static func main() {
+        let options: StoreBench.Options
+        do {
+            options = try StoreBench.Options(arguments: Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            FileHandle.standardError.write(Data("NightdeskBench: \(error)\n\(usage)\n".utf8))
+            exit(64)
+        }
+        do {
+            try StoreBench(options: options).run()
+        } catch {
+            FileHandle.standardError.write(Data("NightdeskBench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+}
+
+/// A command line the benchmark cannot run.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension StoreBench {
+    /// What to run, from the command line.
+    struct Options {
+        var directory = ""
+        var topology = ""
+        var fillCalls = BenchLimits.fillCallsDefault
+        var logCalls = BenchLimits.logCallsDefault
+        var batchCalls = BenchLimits.batchCallsDefault
+        var queries = BenchLimits.searchQueriesDefault
+        var seed: UInt64 = 1
+
+        init(arguments: [String]) throws {
+            guard arguments.first == "store" else {
+                throw UsageError(description: "the only benchmark is `store`")
+            }
+            var rest = arguments.dropFirst()
+            func count(_ flag: String, _ text: String) throws -> Int {
+                guard let value = Int(text), (1...BenchLimits.callsMax).contains(value) else {
+                    throw UsageError(
+                        description: "\(flag) takes a whole number from 1 to \(BenchLimits.callsMax), not '\(text)'")
+                }
+                return value
+            }
+            while let flag = rest.popFirst() {
+                guard let value = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
+                switch flag {
+                case "--dir": directory = value
+                case "--topology": topology = value
+                case "--calls": fillCalls = try count(flag, value)
+                case "--log-calls": logCalls = try count(flag, value)
+                case "--batch-calls": batchCalls = try count(flag, value)
+                case "--queries": queries = try count(flag, value)
+                case "--seed":
+                    guard let parsed = UInt64(value) else {
+                        throw UsageError(description: "--seed takes a whole number, not '\(value)'")
+                    }
+                    seed = parsed
+                default: throw UsageError(description: "unknown option \(flag)")
+                }
+            }
+            guard !directory.isEmpty, !topology.isEmpty else {
+                throw UsageError(description: "give --dir and --topology")
+            }
+        }
+    }
+}
