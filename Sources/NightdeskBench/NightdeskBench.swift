@@ -14,22 +14,39 @@ struct NightdeskBench {
         (default \(BenchLimits.batchCallsDefault))
           --queries N       timed searches (default \(BenchLimits.searchQueriesDefault))
           --seed N          seed of the generated calls and searches (default 1)
+               NightdeskBench replication --dir DIR --topology FILE [--local-calls N] [--apply-calls N]
+                                          [--merge-calls N] [--seed N]
         """
 
     static func main() {
-        let options: StoreBench.Options
+        let arguments = Array(CommandLine.arguments.dropFirst())
         do {
-            options = try StoreBench.Options(arguments: Array(CommandLine.arguments.dropFirst()))
+            switch arguments.first {
+            case "replication":
+                let options: ReplicationBench.Options
+                do {
+                    options = try ReplicationBench.Options(arguments: arguments)
+                } catch {
+                    fail("\(error)\n\(usage)", status: 64)
+                }
+                try ReplicationBench(options: options).run()
+            default:
+                let options: StoreBench.Options
+                do {
+                    options = try StoreBench.Options(arguments: arguments)
+                } catch {
+                    fail("\(error)\n\(usage)", status: 64)
+                }
+                try StoreBench(options: options).run()
+            }
         } catch {
-            FileHandle.standardError.write(Data("NightdeskBench: \(error)\n\(usage)\n".utf8))
-            exit(64)
+            fail("\(error)", status: 1)
         }
-        do {
-            try StoreBench(options: options).run()
-        } catch {
-            FileHandle.standardError.write(Data("NightdeskBench: \(error)\n".utf8))
-            exit(1)
-        }
+    }
+
+    static func fail(_ message: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data("NightdeskBench: \(message)\n".utf8))
+        exit(status)
     }
 }
 

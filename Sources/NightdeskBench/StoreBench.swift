@@ -63,12 +63,12 @@ struct StoreBench {
 
     // MARK: - Set-up
 
-    private func path(_ name: String) -> String {
+    func path(_ name: String) -> String {
         URL(fileURLWithPath: options.directory).appendingPathComponent(name).path
     }
 
     /// A new database with the schema, the site and the catalogue, as `nightdesk init` leaves it.
-    private func freshDatabase(_ name: String, catalogue: Catalogue) throws -> AppDatabase {
+    func freshDatabase(_ name: String, catalogue: Catalogue) throws -> AppDatabase {
         let file = path(name)
         precondition(!FileManager.default.fileExists(atPath: file), "\(file) already exists: give an empty --dir")
         let database = try AppDatabase(path: file)
@@ -78,7 +78,7 @@ struct StoreBench {
     }
 
     /// The raw baseline's file: made by the store so the schema and catalogue rows are the same, then closed.
-    private func freshRawDatabase(_ name: String, catalogue: Catalogue, synchronous: RawSQLite.Synchronous = .full)
+    func freshRawDatabase(_ name: String, catalogue: Catalogue, synchronous: RawSQLite.Synchronous = .full)
         throws -> RawSQLite
     {
         do {
@@ -92,7 +92,7 @@ struct StoreBench {
         return raw
     }
 
-    private func addressBook(_ database: AppDatabase, _ gazetteers: [OrganisationCode: [GazetteerAddress]]) throws
+    func addressBook(_ database: AppDatabase, _ gazetteers: [OrganisationCode: [GazetteerAddress]]) throws
         -> AddressBook
     {
         var entries: [OrganisationCode: [AddressBook.Entry]] = [:]
@@ -112,7 +112,7 @@ struct StoreBench {
         return AddressBook(entries: entries)
     }
 
-    private func rawRows(_ drafts: [CallDraft], firstSerial: Int, catalogue: Catalogue) throws -> [RawCallRow] {
+    func rawRows(_ drafts: [CallDraft], firstSerial: Int, catalogue: Catalogue) throws -> [RawCallRow] {
         try drafts.enumerated().map { index, draft in
             try RawCallRow(
                 draft, serial: Int64(firstSerial + index), site: site, catalogue: catalogue, author: Self.author,
@@ -426,7 +426,7 @@ struct StoreBench {
     }
 
     /// Progress goes to standard error, so standard output holds only the figures.
-    private func log(_ message: String) {
+    func log(_ message: String) {
         FileHandle.standardError.write(Data("[bench] \(message)\n".utf8))
     }
 }

@@ -161,3 +161,12 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+extension AppDatabase {
+    /// Copies the whole database, consistently, to a new file at `path` (SQLite's online backup).
+    public func backup(to path: String) throws {
+        precondition(!FileManager.default.fileExists(atPath: path), "backup target \(path) already exists")
+        let target = try DatabaseQueue(path: path)
+        try dbWriter.backup(to: target)
+    }
+}
