@@ -52,7 +52,7 @@ extension AppDatabase {
                 VALUES (?, ?, ?, ?, ?, 1, ?)
                 """
         ).execute(arguments: [
-            site.rawValue, sequence.rawValue, timestamp.description, scope.description, try ChangeSetCodec.encode(set),
+            site.rawValue, sequence.rawValue, timestamp.description, scope.description, StoredChangeSet.encode(set),
             instant.milliseconds,
         ])
         try db.cachedStatement(
@@ -81,13 +81,14 @@ extension AppDatabase {
             let nowMs = instant.milliseconds
             var incoming = sets
             incoming += try releaseQuarantined(db, clock: clock, nowMs: nowMs)
+            var stored: [ChangeSet] = []
             for set in incoming {
                 let name = "\(set.origin)/\(set.sequence)"
                 if let existing = try Data.fetchOne(
                     db.cachedStatement(sql: "SELECT payload FROM change_log WHERE origin = ? AND sequence = ?"),
                     arguments: [set.origin.rawValue, set.sequence.rawValue])
                 {
-                    if try ChangeSetCodec.decode(existing) == set {
+                    if try StoredChangeSet.decode(existing) == set {
                         report.duplicates += 1
                     } else {
                         report.refused.append(ReplicationError.conflictingCopy(origin: set.origin.rawValue, sequence: set.sequence.rawValue).description)
@@ -108,7 +109,7 @@ extension AppDatabase {
                             """,
                         arguments: [
                             set.origin.rawValue, set.sequence.rawValue, set.timestamp.description,
-                            try ChangeSetCodec.encode(set), "\(error)", nowMs,
+                            StoredChangeSet.encode(set), "\(error)", nowMs,
                         ])
                     report.quarantined.append(name)
                     continue
@@ -120,27 +121,37 @@ extension AppDatabase {
                         """
                 ).execute(arguments: [
                     set.origin.rawValue, set.sequence.rawValue, set.timestamp.description, set.scope.description,
-                    try ChangeSetCodec.encode(set), nowMs,
+                    StoredChangeSet.encode(set), nowMs,
                 ])
                 try advanceHeld(db, origin: set.origin)
+                stored.append(set)
                 report.stored += 1
             }
             try saveClock(db, clock)
-            try applyPending(db, report: &report)
+            try applyPending(db, received: stored, report: &report)
             return report
         }
     }
 
     /// Applies every stored change set whose dependencies are met, in causal order.
-    private func applyPending(_ db: Database, report: inout ApplyReportSink) throws {
+    ///
+    /// `received` are the sets stored by this call, already decoded; older pending sets are read back.
+    private func applyPending(_ db: Database, received: [ChangeSet], report: inout ApplyReportSink) throws {
         var applied = try appliedVector(db)
         var queues: [SiteID: [ChangeSet]] = [:]
-        for payload in try Data.fetchAll(
-            db, sql: "SELECT payload FROM change_log WHERE applied = 0 ORDER BY origin, sequence")
+        var fresh = Set<String>()
+        for set in received {
+            queues[set.origin, default: []].append(set)
+            fresh.insert("\(set.origin)/\(set.sequence)")
+        }
+        for row in try Row.fetchAll(
+            db, sql: "SELECT origin, sequence, payload FROM change_log WHERE applied = 0 ORDER BY origin, sequence")
         {
-            let set = try ChangeSetCodec.decode(payload)
+            guard !fresh.contains("\(row["origin"] as String)/\(row["sequence"] as Int64)") else { continue }
+            let set = try StoredChangeSet.decode(row["payload"])
             queues[set.origin, default: []].append(set)
         }
+        for origin in queues.keys { queues[origin]!.sort { $0.sequence < $1.sequence } }
         var progress = true
         while progress {
             progress = false
@@ -169,7 +180,7 @@ extension AppDatabase {
         var released: [ChangeSet] = []
         for row in try Row.fetchAll(db, sql: "SELECT origin, sequence, clock, payload FROM quarantine") {
             guard let stamp = HybridTimestamp(text: row["clock"]), stamp.physicalMs <= bound else { continue }
-            released.append(try ChangeSetCodec.decode(row["payload"]))
+            released.append(try StoredChangeSet.decode(row["payload"]))
             try db.execute(
                 sql: "DELETE FROM quarantine WHERE origin = ? AND sequence = ?",
                 arguments: [row["origin"] as String, row["sequence"] as Int64])
@@ -247,7 +258,7 @@ extension AppDatabase {
                     db,
                     sql: "SELECT payload FROM change_log WHERE origin = ? AND sequence BETWEEN ? AND ? ORDER BY sequence LIMIT ?",
                     arguments: [origin.rawValue, range.lowerBound, range.upperBound, limit - result.count])
-                result += try payloads.map(ChangeSetCodec.decode)
+                result += try payloads.map(StoredChangeSet.decode)
             }
             return result
         }
@@ -375,23 +386,23 @@ extension AppDatabase {
 
 typealias ApplyReportSink = ReceiveReport
 
-/// The change set's stored and transmitted form: JSON with sorted keys, so equal sets are equal bytes.
-enum ChangeSetCodec {
-    static func encode(_ set: ChangeSet) throws -> Data {
+/// The change set as the change log stores it: the binary form of `Replication.ChangeSetCodec`.
+enum StoredChangeSet {
+    static func encode(_ set: ChangeSet) -> Data { Data(ChangeSetCodec.encode(set)) }
+
+    static func decode(_ data: Data) throws -> ChangeSet { try ChangeSetCodec.decode(data) }
+}
+
+extension AppDatabase {
+    /// A change set as one line of JSON, the form `changes export` writes for people and files.
+    public static func encode(_ set: ChangeSet) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(set)
     }
 
-    static func decode(_ data: Data) throws -> ChangeSet {
+    /// Reads a change set written by `encode(_:)`.
+    public static func decodeChangeSet(_ data: Data) throws -> ChangeSet {
         try JSONDecoder().decode(ChangeSet.self, from: data)
     }
-}
-
-extension AppDatabase {
-    /// A change set in its stored and transmitted form.
-    public static func encode(_ set: ChangeSet) throws -> Data { try ChangeSetCodec.encode(set) }
-
-    /// Reads a change set from its stored and transmitted form.
-    public static func decodeChangeSet(_ data: Data) throws -> ChangeSet { try ChangeSetCodec.decode(data) }
 }
