@@ -80,17 +80,14 @@ extension AppDatabase {
             let duplicates = try Self.possibleDuplicates(
                 db, organisation: draft.organisation, option: draft.option, address: draft.incidentAddress,
                 before: draft.offeredAt, criteria: criteria)
-            guard let siteText = try String.fetchOne(db, sql: "SELECT site_code FROM node_identity WHERE id = 1") else {
-                throw StoreError.notInitialised(path: self.path)
-            }
-            let site = try SiteCode(siteText)
+            let site = try SiteCode(try localSite(db).rawValue)
             guard
                 let serial = try Int64.fetchOne(
-                    db,
-                    sql: """
-                        UPDATE node_identity SET next_call_serial = next_call_serial + 1 WHERE id = 1
-                        RETURNING next_call_serial - 1
-                        """)
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE node_identity SET next_call_serial = next_call_serial + 1 WHERE id = 1
+                            RETURNING next_call_serial - 1
+                            """))
             else { throw StoreError.notInitialised(path: self.path) }
             let call = Call(
                 reference: CallReference(site: site, serial: serial), organisation: draft.organisation,
@@ -293,13 +290,13 @@ extension AppDatabase {
         guard address?.uprn != nil || address?.point != nil else { return [] }
         let earliest = instant.addingTimeInterval(-criteria.windowSeconds)
         let candidates = try Row.fetchAll(
-            db,
-            sql: """
+            db.cachedStatement(
+                sql: """
                 SELECT * FROM call c
                 WHERE organisation_code = ? AND service_option_code = ? AND status != 'closed'
                     AND offered_at_ms BETWEEN ? AND ?
                 ORDER BY offered_at_ms DESC LIMIT ?
-                """,
+                """),
             arguments: [
                 organisation.rawValue, option.rawValue, earliest.milliseconds, instant.milliseconds,
                 duplicateCandidatesMax,

@@ -190,7 +190,8 @@ extension AppDatabase {
 
     private func advanceHeld(_ db: Database, origin: SiteID) throws {
         var held = try UInt64.fetchOne(
-            db, sql: "SELECT held_sequence FROM version_vector WHERE origin = ?", arguments: [origin.rawValue]) ?? 0
+            db.cachedStatement(sql: "SELECT held_sequence FROM version_vector WHERE origin = ?"),
+            arguments: [origin.rawValue]) ?? 0
         let start = held
         while try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT 1 FROM change_log WHERE origin = ? AND sequence = ?"),
@@ -199,12 +200,12 @@ extension AppDatabase {
             held += 1
         }
         guard held != start else { return }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO version_vector (origin, held_sequence) VALUES (?, ?)
                 ON CONFLICT(origin) DO UPDATE SET held_sequence = excluded.held_sequence
-                """,
-            arguments: [origin.rawValue, held])
+                """
+        ).execute(arguments: [origin.rawValue, held])
     }
 
     // MARK: - What this node holds

@@ -124,7 +124,8 @@ public final class AppDatabase: Sendable {
 
     /// Reads the catalogue, reusing the cached copy while no process has loaded a newer one.
     func catalogue(_ db: Database) throws -> Catalogue {
-        let version = try Int64.fetchOne(db, sql: "SELECT catalogue_version FROM node_identity WHERE id = 1") ?? 0
+        let version = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT catalogue_version FROM node_identity WHERE id = 1")) ?? 0
         if let cached = cachedCatalogue.withLock({ $0 }), cached.version == version {
             return cached.catalogue
         }

@@ -66,7 +66,8 @@ enum Applier {
         for name in fields.keys where rules.rule(name) == nil {
             throw ReplicationError.unknownField(rules.table, name, origin: set.origin.rawValue)
         }
-        if let buried = try tombstoneClock(db, rules.table, key), buried > clock {
+        let buried = try tombstoneClock(db, rules.table, key)
+        if let buried, buried > clock {
             counts.superseded += 1
             return
         }
@@ -78,7 +79,9 @@ enum Applier {
                 counts.superseded += 1
                 return
             }
-            try db.execute(sql: "DELETE FROM tombstone WHERE table_name = ? AND row_key = ?", arguments: [rules.table, key])
+            if buried != nil {
+                try db.execute(sql: "DELETE FROM tombstone WHERE table_name = ? AND row_key = ?", arguments: [rules.table, key])
+            }
             let columns = [rules.keyColumn] + names + ["row_clock"]
             let insert = "INSERT INTO \(rules.table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
             var values: [DatabaseValue] = [key.databaseValue]
@@ -87,7 +90,8 @@ enum Applier {
             }
             values.append(clock.description.databaseValue)
             try db.cachedStatement(sql: insert).execute(arguments: StatementArguments(values))
-            for name in names where rules.rule(name) == .concurrentValues {
+            // A new row's concurrent-values fields start empty; only a value actually given is recorded.
+            for name in names where rules.rule(name) == .concurrentValues && fields[name] != .null {
                 try mergeConcurrent(db, rules, key: key, field: name, incoming: FieldState(value: fields[name]!, clock: clock), superseding: supersedes[name] ?? [])
             }
             return
