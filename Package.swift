@@ -89,6 +89,7 @@ let package = Package(
                 "Replication",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["PROTOCOL.md"],
             swiftSettings: strictSettings
         ),
         // Deterministic simulation harness: seeded randomness and a faulty network (DESIGN.md).
