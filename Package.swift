@@ -83,10 +83,29 @@ let package = Package(
         ),
         // Fixtures shared by the test targets (the model of HummingbirdTesting).
         .target(name: "NightdeskTestSupport", dependencies: ["Domain"], swiftSettings: strictSettings),
+        // The libzmq shim: a modulemap and shim.h only; Mesh is the one module that imports it (STYLE.md rule 2).
+        // No pkgConfig: Debian's libzmq.pc adds -isystem /usr/include/mit-krb5, a flag SwiftPM refuses.
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        // Links between sites: CURVE-authenticated ZeroMQ sockets and the sync frame codec (PROTOCOL.md).
+        .target(
+            name: "Mesh",
+            dependencies: [
+                "CZeroMQ",
+                "Replication",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["PROTOCOL.md"],
+            swiftSettings: strictSettings
+        ),
         // Deterministic simulation harness: seeded randomness and a faulty network (DESIGN.md).
         .target(name: "Simulation", dependencies: ["Replication", "Domain"], swiftSettings: strictSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"], swiftSettings: strictSettings),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "MeshTests",
+            dependencies: ["Mesh", "Replication", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "NightdeskTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "StoreTests",
