@@ -244,7 +244,13 @@ public struct OperatingCalendar: Hashable, Codable, Sendable {
         self.bankHolidays = bankHolidays
         self.christmasPeriodStart = christmasPeriodStart
         self.christmasPeriodEnd = christmasPeriodEnd
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = TimeZone(identifier: timeZoneIdentifier)!
+        self.gregorian = gregorian
     }
+
+    /// The Gregorian calendar in the service's time zone, made once: every call's hours check uses it.
+    private let gregorian: Calendar
 
     private enum CodingKeys: String, CodingKey {
         case timeZoneIdentifier, bankHolidays, christmasPeriodStart, christmasPeriodEnd
@@ -268,7 +274,7 @@ public struct OperatingCalendar: Hashable, Codable, Sendable {
         try container.encode(christmasPeriodEnd, forKey: .christmasPeriodEnd)
     }
 
-    public var timeZone: TimeZone { TimeZone(identifier: timeZoneIdentifier)! }
+    public var timeZone: TimeZone { gregorian.timeZone }
 
     public func isBankHoliday(_ date: LocalDate) -> Bool { bankHolidays.contains(date) }
 
@@ -283,8 +289,6 @@ public struct OperatingCalendar: Hashable, Codable, Sendable {
 
     /// Local date, weekday and minute of day of an instant.
     public func localTime(of instant: Date) -> (date: LocalDate, weekday: Weekday, minuteOfDay: Int) {
-        var gregorian = Calendar(identifier: .gregorian)
-        gregorian.timeZone = timeZone
         let parts = gregorian.dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: instant)
         let date = try! LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)
         return (date, Weekday(gregorian: parts.weekday!), parts.hour! * 60 + parts.minute!)

@@ -150,12 +150,13 @@ extension ScriptQuestion {
 
     /// ISO 8601 with or without zone; a time without zone is taken as UTC by this check only.
     static func parseDatetime(_ text: String) -> Date? {
-        let withZone = ISO8601DateFormatter()
-        if let date = withZone.date(from: text) { return date }
-        let local = ISO8601DateFormatter()
-        local.formatOptions = [.withFullDate, .withTime, .withDashSeparatorInDate, .withColonSeparatorInTime]
-        if let date = local.date(from: text) { return date }
-        local.formatOptions = [.withFullDate, .withTime, .withDashSeparatorInDate, .withColonSeparatorInTime]
-        return local.date(from: text + ":00")
+        if let date = try? zoned.parse(text) { return date }
+        if let date = try? unzoned.parse(text) { return date }
+        return try? unzoned.parse(text + ":00")
     }
+
+    // Value-type format styles, made once and safe to share across threads.
+    static let zoned = Date.ISO8601FormatStyle()
+    static let unzoned = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day()
+        .dateTimeSeparator(.standard).time(includingFractionalSeconds: false)
 }

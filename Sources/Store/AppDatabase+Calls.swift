@@ -65,6 +65,8 @@ public struct CallSearch: Sendable, Equatable {
 extension AppDatabase {
     /// Most earlier calls the duplicate check looks at for one new call.
     static let duplicateCandidatesMax = 500
+    /// Longest time window searched through the option's time index instead of the full-text index.
+    static let narrowWindowSeconds: Double = 45 * 86_400
 
     /// Logs a call: checks it against the rules, gives it a reference, records its first timeline event,
     /// and finds possible duplicates, all in one transaction.
@@ -254,9 +256,22 @@ extension AppDatabase {
             search.address.flatMap { FullTextQuery.expression(column: "address_text", text: $0) },
         ].compactMap { $0 }
         let sql: String
+        // A narrow window on one option holds few calls: walk the option's time index and test each against the
+        // words, rather than walk every call matching a common name (7.4.2 searches are mostly of this shape).
+        let narrow =
+            search.option != nil && search.organisation != nil
+            && (search.from.map { from in (search.to ?? .distantFuture).timeIntervalSince(from) <= Self.narrowWindowSeconds } ?? false)
         if textParts.isEmpty {
             let whereClause = filters.isEmpty ? "" : "WHERE " + filters.joined(separator: " AND ")
             sql = "SELECT c.* FROM call c \(whereClause) ORDER BY c.offered_at_ms DESC, c.id DESC LIMIT ?"
+        } else if narrow {
+            arguments.append(textParts.joined(separator: " AND "))
+            sql = """
+                SELECT c.* FROM call c INDEXED BY call_by_option_time
+                WHERE \(filters.joined(separator: " AND "))
+                    AND c.id IN (SELECT rowid FROM call_fts WHERE call_fts MATCH ?)
+                ORDER BY c.offered_at_ms DESC, c.id DESC LIMIT ?
+                """
         } else {
             arguments.insert(textParts.joined(separator: " AND "), at: 0)
             let extra = filters.isEmpty ? "" : " AND " + filters.joined(separator: " AND ")

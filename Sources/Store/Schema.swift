@@ -7,7 +7,7 @@ import GRDB
 enum Schema {
     /// Identifiers of every migration this version knows, oldest first.
     static let migrationIdentifiers = [
-        "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication",
+        "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -21,6 +21,9 @@ enum Schema {
         migrator.registerMigration(migrationIdentifiers[2]) { db in
             try db.execute(sql: v3)
             try db.execute(sql: v3Guards)
+        }
+        migrator.registerMigration(migrationIdentifiers[3]) { db in
+            try db.execute(sql: v4)
         }
         return migrator
     }
@@ -286,4 +289,10 @@ enum Schema {
             }.joined(separator: "\n")
         }.joined(separator: "\n")
     }
+
+    /// Calls at one property, newest first, read straight from the index instead of sorting every call there.
+    static let v4 = """
+        DROP INDEX call_by_uprn;
+        CREATE INDEX call_by_uprn_time ON call(uprn, offered_at_ms) WHERE uprn IS NOT NULL;
+        """
 }

@@ -81,6 +81,9 @@ import Testing
         #expect(throws: DomainErrors.self) { try check("people_at_risk", .value("three")) }
         #expect(try check("started", .value("2026-11-22T21:30:00Z")) == .value("2026-11-22T21:30:00Z"))
         #expect(throws: DomainErrors.self) { try check("started", .value("last night")) }
+        #expect(try check("started", .value("2026-11-22T21:30")) == .value("2026-11-22T21:30"))
+        #expect(try check("started", .value("2026-11-22T21:30:15")) == .value("2026-11-22T21:30:15"))
+        #expect(throws: DomainErrors.self) { try check("started", .value("2026-13-22T21:30")) }
         #expect(try check("hazards", .value("gas, Water")) == .values(["Gas", "Water"]))
         #expect(throws: DomainErrors.self) { try check("hazards", .values(["Gas", "Fire"])) }
         #expect(throws: DomainErrors.self) { try check("hazards", .values(["Gas", "gas"])) }

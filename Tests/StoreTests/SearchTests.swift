@@ -92,3 +92,25 @@ extension SearchTests {
         #expect(try names(CallSearch(address: "--")).isEmpty)
     }
 }
+
+extension SearchTests {
+    @Test func aNarrowWindowOnOneOptionFindsTheSameCallsAsAWideSearch() throws {
+        let option = try ServiceOptionCode("dangerous-structures")
+        let from = Fixtures.london("2026-11-21 00:00")
+        let to = Fixtures.london("2026-11-24 00:00")
+        // Narrow: organisation, option and a window of days, searched through the option's time index.
+        let narrow = try names(CallSearch(organisation: ealing, option: option, callerName: "smith", from: from, to: to))
+        #expect(narrow == ["John Smithson", "Jane Smith"])
+        // The same calls found without the window's shortcut.
+        let wide = try test.database.searchCalls(CallSearch(option: option, callerName: "smith")).filter {
+            $0.offeredAt >= from && $0.offeredAt <= to
+        }.map { $0.caller.name ?? "" }
+        #expect(narrow == wide)
+        #expect(try names(CallSearch(organisation: ealing, option: option, callerName: "!!", from: from, to: to)).isEmpty)
+    }
+
+    @Test func callsAtOnePropertyComeNewestFirst() throws {
+        try test.log(name: "Later Caller", uprn: 1, at: "2026-11-28 21:00")
+        #expect(try names(CallSearch(uprn: try UPRN(1))) == ["Later Caller", "Jane Smith"])
+    }
+}
