@@ -201,9 +201,11 @@ public struct OperatingHours: Hashable, Codable, Sendable {
         try container.encode(christmasPeriod, forKey: .christmasPeriod)
     }
 
+    static let allDay = [try! DailyWindow(parsing: "00:00-24:00")]
+
     /// The windows that apply on one local date, after bank holiday and Christmas rules.
     public func windows(on date: LocalDate, weekday: Weekday, calendar: OperatingCalendar) -> [DailyWindow] {
-        let allDay = [try! DailyWindow(parsing: "00:00-24:00")]
+        let allDay = Self.allDay
         if calendar.isBankHoliday(date) {
             switch bankHolidays {
             case .allDay: return allDay
