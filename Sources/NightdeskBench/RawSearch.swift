@@ -5,8 +5,8 @@ import Store
 
 /// The search baseline: the SQL `AppDatabase.searchCalls` runs, through the bare C API, stepping the rows unread.
 ///
-/// The SQL mirrors `searchCalls` and its full-text expression; keep the two in step. The counts of rows both return
-/// are compared on every search, so a drift shows at once.
+/// The statement comes from `AppDatabase.searchStatement`, so both run exactly the same SQL. The counts of rows both
+/// return are compared on every search.
 final class RawSearch {
     private var db: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
@@ -29,50 +29,7 @@ final class RawSearch {
 
     /// Runs the search and returns how many rows it gave.
     func run(_ search: CallSearch) throws -> Int {
-        var filters: [String] = []
-        var arguments: [Argument] = []
-        if let organisation = search.organisation {
-            filters.append("c.organisation_code = ?")
-            arguments.append(.text(organisation.rawValue))
-        }
-        if let option = search.option {
-            filters.append("c.service_option_code = ?")
-            arguments.append(.text(option.rawValue))
-        }
-        if let uprn = search.uprn {
-            filters.append("c.uprn = ?")
-            arguments.append(.integer(uprn.rawValue))
-        }
-        if let from = search.from {
-            filters.append("c.offered_at_ms >= ?")
-            arguments.append(.integer(from.milliseconds))
-        }
-        if let to = search.to {
-            filters.append("c.offered_at_ms <= ?")
-            arguments.append(.integer(to.milliseconds))
-        }
-        if let status = search.status {
-            filters.append("c.status = ?")
-            arguments.append(.text(status.rawValue))
-        }
-        let textParts = [
-            search.callerName.flatMap { Self.expression(column: "caller_name", text: $0) },
-            search.address.flatMap { Self.expression(column: "address_text", text: $0) },
-        ].compactMap { $0 }
-        let sql: String
-        if textParts.isEmpty {
-            let whereClause = filters.isEmpty ? "" : "WHERE " + filters.joined(separator: " AND ")
-            sql = "SELECT c.* FROM call c \(whereClause) ORDER BY c.offered_at_ms DESC, c.id DESC LIMIT ?"
-        } else {
-            arguments.insert(.text(textParts.joined(separator: " AND ")), at: 0)
-            let extra = filters.isEmpty ? "" : " AND " + filters.joined(separator: " AND ")
-            sql = """
-                SELECT c.* FROM call_fts JOIN call c ON c.id = call_fts.rowid
-                WHERE call_fts MATCH ?\(extra)
-                ORDER BY call_fts.rowid DESC LIMIT ?
-                """
-        }
-        arguments.append(.integer(Int64(min(max(search.limit, 1), StoreLimits.searchResultsMax))))
+        guard let (sql, arguments) = AppDatabase.searchStatement(search) else { return 0 }
         let statement = try prepared(sql)
         defer {
             sqlite3_reset(statement)
@@ -100,11 +57,6 @@ final class RawSearch {
         }
     }
 
-    private enum Argument {
-        case text(String)
-        case integer(Int64)
-    }
-
     private func prepared(_ sql: String) throws -> OpaquePointer {
         if let statement = statements[sql] { return statement }
         var statement: OpaquePointer?
@@ -116,13 +68,4 @@ final class RawSearch {
         return statement
     }
 
-    /// `column : ("smi"* AND "jo"*)` as the store builds it: each word a quoted prefix term, at most 8 words.
-    static func expression(column: String, text: String) -> String? {
-        let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
-        let quoted = words.prefix(StoreLimits.searchTermsMax).map {
-            "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"*"
-        }
-        guard !quoted.isEmpty else { return nil }
-        return "\(column) : (" + quoted.joined(separator: " AND ") + ")"
-    }
 }

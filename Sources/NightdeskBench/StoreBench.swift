@@ -131,8 +131,8 @@ struct StoreBench {
 
     /// `logCall`, one call per transaction, against the same rows inserted one call per transaction through the C API.
     ///
-    /// Raw SQLite runs twice: with `synchronous=FULL`, the store's stated setting, and with `NORMAL`, the setting
-    /// GRDB's `DatabasePool` applies to its writer after `prepareDatabase` has run.
+    /// Raw SQLite runs twice: with `synchronous=FULL`, the store's setting, and with `NORMAL` (no fsync per commit),
+    /// which shows how much of a call's time is the fsync alone.
     private func compareOnePerTransaction(catalogue: Catalogue, book: AddressBook) throws -> Comparison {
         let count = options.logCalls
         var generator = try CallGenerator(catalogue: catalogue, addresses: book, totalCalls: count, seed: options.seed)

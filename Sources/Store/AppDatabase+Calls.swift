@@ -221,43 +221,66 @@ extension AppDatabase {
     /// With name or address words the full-text index drives the query in descending row order, so the
     /// newest matches come first and the scan stops at the limit.
     public func searchCalls(_ search: CallSearch) throws -> [Call] {
+        guard let statement = Self.searchStatement(search) else { return [] }
+        let arguments = StatementArguments(statement.arguments.map { argument -> DatabaseValue in
+            switch argument {
+            case .text(let text): text.databaseValue
+            case .integer(let number): number.databaseValue
+            }
+        })
+        return try read { db in
+            try Row.fetchAll(db.cachedStatement(sql: statement.sql), arguments: arguments).map(Self.call)
+        }
+    }
+
+    /// A value bound to a search statement.
+    public enum SearchArgument: Sendable, Equatable {
+        case text(String)
+        case integer(Int64)
+    }
+
+    /// The SQL `searchCalls` runs for a search, and its arguments; `nil` when nothing can match.
+    ///
+    /// Public so a benchmark can run exactly the same statement through the bare C API.
+    public static func searchStatement(_ search: CallSearch) -> (sql: String, arguments: [SearchArgument])? {
         let limit = min(max(search.limit, 1), StoreLimits.searchResultsMax)
+        // Words asked for but none usable ("!!!") match nothing, rather than dropping the filter.
+        if let name = search.callerName, !name.isEmpty, FullTextQuery.terms(name).isEmpty { return nil }
+        if let address = search.address, !address.isEmpty, FullTextQuery.terms(address).isEmpty { return nil }
         var filters: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+        var arguments: [SearchArgument] = []
         if let organisation = search.organisation {
             filters.append("c.organisation_code = ?")
-            arguments.append(organisation.rawValue)
+            arguments.append(.text(organisation.rawValue))
         }
         if let option = search.option {
             filters.append("c.service_option_code = ?")
-            arguments.append(option.rawValue)
+            arguments.append(.text(option.rawValue))
         }
         if let uprn = search.uprn {
             filters.append("c.uprn = ?")
-            arguments.append(uprn.rawValue)
+            arguments.append(.integer(uprn.rawValue))
         }
         if let from = search.from {
             filters.append("c.offered_at_ms >= ?")
-            arguments.append(from.milliseconds)
+            arguments.append(.integer(from.milliseconds))
         }
         if let to = search.to {
             filters.append("c.offered_at_ms <= ?")
-            arguments.append(to.milliseconds)
+            arguments.append(.integer(to.milliseconds))
         }
         if let status = search.status {
             filters.append("c.status = ?")
-            arguments.append(status.rawValue)
+            arguments.append(.text(status.rawValue))
         }
-        // Words asked for but none usable ("!!!") match nothing, rather than dropping the filter.
-        if let name = search.callerName, !name.isEmpty, FullTextQuery.terms(name).isEmpty { return [] }
-        if let address = search.address, !address.isEmpty, FullTextQuery.terms(address).isEmpty { return [] }
         let textParts = [
             search.callerName.flatMap { FullTextQuery.expression(column: "caller_name", text: $0) },
             search.address.flatMap { FullTextQuery.expression(column: "address_text", text: $0) },
         ].compactMap { $0 }
         let sql: String
-        // A narrow window on one option holds few calls: walk the option's time index and test each against the
-        // words, rather than walk every call matching a common name (7.4.2 searches are mostly of this shape).
+        // A narrow window on one option holds few calls: walk the option's time index, and look words up in the
+        // full-text index only between the window's lowest and highest row ids, rather than walk every call
+        // matching a common name (7.4.2 searches are mostly of this shape).
         let narrow =
             search.option != nil && search.organisation != nil
             && (search.from.map { from in (search.to ?? .distantFuture).timeIntervalSince(from) <= Self.narrowWindowSeconds } ?? false)
@@ -265,15 +288,21 @@ extension AppDatabase {
             let whereClause = filters.isEmpty ? "" : "WHERE " + filters.joined(separator: " AND ")
             sql = "SELECT c.* FROM call c \(whereClause) ORDER BY c.offered_at_ms DESC, c.id DESC LIMIT ?"
         } else if narrow {
-            arguments.append(textParts.joined(separator: " AND "))
+            let window = filters.joined(separator: " AND ")
+            let filterArguments = arguments
+            arguments.append(.text(textParts.joined(separator: " AND ")))
+            arguments += filterArguments + filterArguments
             sql = """
                 SELECT c.* FROM call c INDEXED BY call_by_option_time
-                WHERE \(filters.joined(separator: " AND "))
-                    AND c.id IN (SELECT rowid FROM call_fts WHERE call_fts MATCH ?)
+                WHERE \(window)
+                    AND c.id IN (
+                        SELECT rowid FROM call_fts WHERE call_fts MATCH ?
+                            AND rowid >= (SELECT min(c.id) FROM call c INDEXED BY call_by_option_time WHERE \(window))
+                            AND rowid <= (SELECT max(c.id) FROM call c INDEXED BY call_by_option_time WHERE \(window)))
                 ORDER BY c.offered_at_ms DESC, c.id DESC LIMIT ?
                 """
         } else {
-            arguments.insert(textParts.joined(separator: " AND "), at: 0)
+            arguments.insert(.text(textParts.joined(separator: " AND ")), at: 0)
             let extra = filters.isEmpty ? "" : " AND " + filters.joined(separator: " AND ")
             sql = """
                 SELECT c.* FROM call_fts JOIN call c ON c.id = call_fts.rowid
@@ -281,10 +310,8 @@ extension AppDatabase {
                 ORDER BY call_fts.rowid DESC LIMIT ?
                 """
         }
-        arguments.append(limit)
-        return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Self.call)
-        }
+        arguments.append(.integer(Int64(limit)))
+        return (sql, arguments)
     }
 
     /// Earlier open calls that may be about the same issue as a call at `address` (5.2.7).
