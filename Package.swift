@@ -63,6 +63,7 @@ let package = Package(
                 "Store",
                 "Node",
                 "Replication",
+                "Sodium",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

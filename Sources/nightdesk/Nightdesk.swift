@@ -12,7 +12,7 @@ struct Nightdesk: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, ParticipantsCommand.self, CallCommand.self, AddressCommand.self, StateCommand.self,
-            ChangesCommand.self, NodeCommand.self,
+            ChangesCommand.self, KeysCommand.self, NodeCommand.self,
         ]
     )
 }
