@@ -290,9 +290,27 @@ public struct OperatingCalendar: Hashable, Codable, Sendable {
     }
 
     /// Local date, weekday and minute of day of an instant.
+    ///
+    /// The zone's offset at that instant comes from the time-zone database; the rest is arithmetic on days since
+    /// 1970 (civil-from-days), which is far cheaper than a calendar decomposition on every call logged.
     public func localTime(of instant: Date) -> (date: LocalDate, weekday: Weekday, minuteOfDay: Int) {
-        let parts = gregorian.dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: instant)
-        let date = try! LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)
-        return (date, Weekday(gregorian: parts.weekday!), parts.hour! * 60 + parts.minute!)
+        let offset = gregorian.timeZone.secondsFromGMT(for: instant)
+        let localSeconds = Int64(instant.timeIntervalSince1970.rounded(.down)) + Int64(offset)
+        let days = localSeconds >= 0 ? localSeconds / 86_400 : (localSeconds - 86_399) / 86_400
+        let secondOfDay = Int(localSeconds - days * 86_400)
+        // Howard Hinnant's civil_from_days.
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
+        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
+        let year = Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0))
+        // 1970-01-01 was a Thursday; Foundation numbers Sunday 1.
+        let weekdayFromSunday = Int(((days % 7) + 7 + 4) % 7) + 1
+        let date = try! LocalDate(year: year, month: month, day: day)
+        return (date, Weekday(gregorian: weekdayFromSunday), secondOfDay / 60)
     }
 }

@@ -83,3 +83,20 @@ import Testing
         }
     }
 }
+
+extension OperatingHoursTests {
+    @Test func localTimeAgreesWithFoundationsCalendarAcrossYearsAndClockChanges() {
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = TimeZone(identifier: "Europe/London")!
+        var random = CallReferenceTests.SplitMix64(state: 1_122)
+        for _ in 0..<5_000 {
+            // 1960 to 2060, including the hours either side of every clock change.
+            let instant = Date(timeIntervalSince1970: Double(Int64.random(in: -315_619_200...2_871_763_200, using: &random)))
+            let ours = catalogue.calendar.localTime(of: instant)
+            let parts = gregorian.dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: instant)
+            #expect(ours.date.year == parts.year && ours.date.month == parts.month && ours.date.day == parts.day, "\(instant)")
+            #expect(ours.minuteOfDay == parts.hour! * 60 + parts.minute!, "\(instant)")
+            #expect(ours.weekday == Weekday.allCases[(parts.weekday! + 5) % 7], "\(instant)")
+        }
+    }
+}
