@@ -168,8 +168,6 @@ public enum CallRules {
                             + "log a new call linked to it with --link-to \(call.reference)"))
             }
             next.status = max(status, call.status)
-        } else if update.action?.kind == .refer, call.status == .open {
-            next.status = .open
         }
         if !update.answers.isEmpty {
             do {

@@ -246,13 +246,11 @@ public struct OperatingCalendar: Hashable, Codable, Sendable {
         self.bankHolidays = bankHolidays
         self.christmasPeriodStart = christmasPeriodStart
         self.christmasPeriodEnd = christmasPeriodEnd
-        var gregorian = Calendar(identifier: .gregorian)
-        gregorian.timeZone = TimeZone(identifier: timeZoneIdentifier)!
-        self.gregorian = gregorian
+        self.timeZone = TimeZone(identifier: timeZoneIdentifier)!
     }
 
-    /// The Gregorian calendar in the service's time zone, made once: every call's hours check uses it.
-    private let gregorian: Calendar
+    /// The service's time zone, looked up once: every call's hours check uses it.
+    public let timeZone: TimeZone
 
     private enum CodingKeys: String, CodingKey {
         case timeZoneIdentifier, bankHolidays, christmasPeriodStart, christmasPeriodEnd
@@ -276,7 +274,6 @@ public struct OperatingCalendar: Hashable, Codable, Sendable {
         try container.encode(christmasPeriodEnd, forKey: .christmasPeriodEnd)
     }
 
-    public var timeZone: TimeZone { gregorian.timeZone }
 
     public func isBankHoliday(_ date: LocalDate) -> Bool { bankHolidays.contains(date) }
 
@@ -294,7 +291,7 @@ public struct OperatingCalendar: Hashable, Codable, Sendable {
     /// The zone's offset at that instant comes from the time-zone database; the rest is arithmetic on days since
     /// 1970 (civil-from-days), which is far cheaper than a calendar decomposition on every call logged.
     public func localTime(of instant: Date) -> (date: LocalDate, weekday: Weekday, minuteOfDay: Int) {
-        let offset = gregorian.timeZone.secondsFromGMT(for: instant)
+        let offset = timeZone.secondsFromGMT(for: instant)
         let localSeconds = Int64(instant.timeIntervalSince1970.rounded(.down)) + Int64(offset)
         let days = localSeconds >= 0 ? localSeconds / 86_400 : (localSeconds - 86_399) / 86_400
         let secondOfDay = Int(localSeconds - days * 86_400)

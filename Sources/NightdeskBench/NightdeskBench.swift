@@ -50,6 +50,31 @@ struct NightdeskBench {
     }
 }
 
+/// The benchmarks' shared flag reading: `--flag value` pairs, counts within `BenchLimits.callsMax`, seeds.
+enum BenchFlags {
+    static func pairs(_ arguments: ArraySlice<String>) throws -> [(String, String)] {
+        var rest = arguments
+        var pairs: [(String, String)] = []
+        while let flag = rest.popFirst() {
+            guard let value = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
+            pairs.append((flag, value))
+        }
+        return pairs
+    }
+
+    static func count(_ flag: String, _ text: String) throws -> Int {
+        guard let value = Int(text), (1...BenchLimits.callsMax).contains(value) else {
+            throw UsageError(description: "\(flag) takes a whole number from 1 to \(BenchLimits.callsMax), not '\(text)'")
+        }
+        return value
+    }
+
+    static func seed(_ text: String) throws -> UInt64 {
+        guard let value = UInt64(text) else { throw UsageError(description: "--seed takes a whole number, not '\(text)'") }
+        return value
+    }
+}
+
 /// A command line the benchmark cannot run.
 struct UsageError: Error, CustomStringConvertible {
     let description: String
@@ -68,30 +93,17 @@ extension StoreBench {
 
         init(arguments: [String]) throws {
             guard arguments.first == "store" else {
-                throw UsageError(description: "the only benchmark is `store`")
+                throw UsageError(description: "expected the benchmark's name, store or replication, first")
             }
-            var rest = arguments.dropFirst()
-            func count(_ flag: String, _ text: String) throws -> Int {
-                guard let value = Int(text), (1...BenchLimits.callsMax).contains(value) else {
-                    throw UsageError(
-                        description: "\(flag) takes a whole number from 1 to \(BenchLimits.callsMax), not '\(text)'")
-                }
-                return value
-            }
-            while let flag = rest.popFirst() {
-                guard let value = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
+            for (flag, value) in try BenchFlags.pairs(arguments.dropFirst()) {
                 switch flag {
                 case "--dir": directory = value
                 case "--topology": topology = value
-                case "--calls": fillCalls = try count(flag, value)
-                case "--log-calls": logCalls = try count(flag, value)
-                case "--batch-calls": batchCalls = try count(flag, value)
-                case "--queries": queries = try count(flag, value)
-                case "--seed":
-                    guard let parsed = UInt64(value) else {
-                        throw UsageError(description: "--seed takes a whole number, not '\(value)'")
-                    }
-                    seed = parsed
+                case "--calls": fillCalls = try BenchFlags.count(flag, value)
+                case "--log-calls": logCalls = try BenchFlags.count(flag, value)
+                case "--batch-calls": batchCalls = try BenchFlags.count(flag, value)
+                case "--queries": queries = try BenchFlags.count(flag, value)
+                case "--seed": seed = try BenchFlags.seed(value)
                 default: throw UsageError(description: "unknown option \(flag)")
                 }
             }

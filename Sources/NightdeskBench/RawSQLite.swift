@@ -104,12 +104,9 @@ final class RawSQLite {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// The store refuses writes to replicated tables outside a change set (its guard triggers); the baseline is
-    /// plain SQLite with no change log, so its copy of the schema has them dropped.
-    static let dropGuardsSQL = ["organisation", "service_option", "access_number", "catalogue_calendar", "call",
-        "call_event", "call_note"].flatMap { table in
-        ["insert", "update", "delete"].map { "DROP TRIGGER IF EXISTS \(table)_guard_\($0)" }
-    }
+    /// The store refuses writes to replicated tables outside a change set (its `*_guard_*` triggers); the baseline
+    /// is plain SQLite with no change log, so its copy of the schema has every one of them dropped.
+    static let guardTriggersSQL = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB '*_guard_*'"
 
     /// The SQLite library in use, e.g. `3.40.1`.
     static var libraryVersion: String { String(cString: sqlite3_libversion()) }
@@ -144,8 +141,15 @@ final class RawSQLite {
         do {
             let pragmas = [
                 "PRAGMA journal_mode = WAL", "PRAGMA synchronous = \(synchronous.rawValue)", "PRAGMA foreign_keys = ON",
-            ] + Self.dropGuardsSQL
-            for pragma in pragmas {
+            ]
+            var guards: [String] = []
+            let listGuards = try prepare(Self.guardTriggersSQL)
+            while sqlite3_step(listGuards) == SQLITE_ROW {
+                guards.append(String(cString: sqlite3_column_text(listGuards, 0)))
+            }
+            sqlite3_finalize(listGuards)
+            precondition(!guards.isEmpty, "the store's schema has no guard triggers to drop")
+            for pragma in pragmas + guards.map({ "DROP TRIGGER \($0)" }) {
                 let code = sqlite3_exec(handle, pragma, nil, nil, nil)
                 guard code == SQLITE_OK else {
                     throw SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), during: pragma)

@@ -22,24 +22,14 @@ struct ReplicationBench {
         var seed: UInt64 = 1
 
         init(arguments: [String]) throws {
-            var rest = arguments.dropFirst()
-            func count(_ flag: String, _ text: String) throws -> Int {
-                guard let value = Int(text), (1...BenchLimits.callsMax).contains(value) else {
-                    throw UsageError(description: "\(flag) takes a whole number from 1 to \(BenchLimits.callsMax)")
-                }
-                return value
-            }
-            while let flag = rest.popFirst() {
-                guard let value = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
+            for (flag, value) in try BenchFlags.pairs(arguments.dropFirst()) {
                 switch flag {
                 case "--dir": directory = value
                 case "--topology": topology = value
-                case "--local-calls": localCalls = try count(flag, value)
-                case "--apply-calls": applyCalls = try count(flag, value)
-                case "--merge-calls": mergeCalls = try count(flag, value)
-                case "--seed":
-                    guard let parsed = UInt64(value) else { throw UsageError(description: "--seed takes a whole number") }
-                    seed = parsed
+                case "--local-calls": localCalls = try BenchFlags.count(flag, value)
+                case "--apply-calls": applyCalls = try BenchFlags.count(flag, value)
+                case "--merge-calls": mergeCalls = try BenchFlags.count(flag, value)
+                case "--seed": seed = try BenchFlags.seed(value)
                 default: throw UsageError(description: "unknown option \(flag)")
                 }
             }

@@ -8,6 +8,4 @@ public enum ReplicationLimits {
     public static let sitesMax = 64
     /// Largest logical counter before a clock refuses to advance (never reached while physical time moves).
     public static let logicalCounterMax: UInt32 = UInt32.max - 1
-    /// Most change sets held back waiting for their dependencies before the oldest are re-requested.
-    public static let pendingChangeSetsMax = 100_000
 }

@@ -82,15 +82,17 @@ extension AppDatabase {
             let duplicates = try Self.possibleDuplicates(
                 db, organisation: draft.organisation, option: draft.option, address: draft.incidentAddress,
                 before: draft.offeredAt, criteria: criteria)
-            let site = try SiteCode(try localSite(db).rawValue)
+            // The serial and the site it belongs to come from one write to the identity row.
             guard
-                let serial = try Int64.fetchOne(
+                let issued = try Row.fetchOne(
                     db.cachedStatement(
                         sql: """
                             UPDATE node_identity SET next_call_serial = next_call_serial + 1 WHERE id = 1
-                            RETURNING next_call_serial - 1
+                            RETURNING site_code, next_call_serial - 1 AS serial
                             """))
             else { throw StoreError.notInitialised(path: self.path) }
+            let site = try SiteCode(issued["site_code"])
+            let serial: Int64 = issued["serial"]
             let call = Call(
                 reference: CallReference(site: site, serial: serial), organisation: draft.organisation,
                 option: draft.option, accessNumber: draft.accessNumber, caller: draft.caller,
@@ -101,7 +103,7 @@ extension AppDatabase {
                 var operations = [
                     RowOperation(
                         table: ReplicatedTables.call.table, key: call.reference.description,
-                        action: .upsert(fields: try Self.fields(of: call, site: site), supersedes: [:]))
+                        action: .upsert(fields: try Self.fields(of: call), supersedes: [:]))
                 ]
                 var summary = "logged: \(call.action.kind.rawValue)"
                 if let detail = call.action.detail { summary += " (\(detail))" }
@@ -133,11 +135,10 @@ extension AppDatabase {
             if let link = update.linkTo {
                 guard try Self.callExists(db, link) else { throw StoreError.callNotFound(reference: link.description) }
             }
-            let site = try SiteCode(try localSite(db).rawValue)
             let supersedes = try Self.concurrentClocks(db, reference, field: "assigned_to")
             try commitLocal(db, at: instant, scope: .organisation(current.organisation.rawValue)) { context in
-                let before = try Self.fields(of: current, site: site)
-                var changed = try Self.fields(of: next, site: site).filter { before[$0.key] != $0.value }
+                let before = try Self.fields(of: current)
+                var changed = try Self.fields(of: next).filter { before[$0.key] != $0.value }
                 changed["assigned_to"] = nil
                 var assignment: [String: [HybridTimestamp]] = [:]
                 if let person = next.assignedTo.first, update.assignTo != nil {
@@ -181,7 +182,7 @@ extension AppDatabase {
                             action: .add(fields: [
                                 "call_reference": .text(reference.description),
                                 "organisation_code": .text(current.organisation.rawValue),
-                                "at_ms": .integer(instant.milliseconds), "site_code": .text(site.rawValue),
+                                "at_ms": .integer(instant.milliseconds), "site_code": .text(context.origin.rawValue),
                                 "author": .text(author), "text": .text(note),
                             ])))
                     index += 1
@@ -361,7 +362,7 @@ extension AppDatabase {
     }
 
     /// Every replicated field of a call, as written when it is created.
-    static func fields(of call: Call, site: SiteCode) throws -> [String: FieldValue] {
+    static func fields(of call: Call) throws -> [String: FieldValue] {
         func text(_ value: String?) -> FieldValue { value.map(FieldValue.text) ?? .null }
         func integer(_ value: Int64?) -> FieldValue { value.map(FieldValue.integer) ?? .null }
         func real(_ value: Double?) -> FieldValue { value.map(FieldValue.real) ?? .null }

@@ -47,20 +47,19 @@ extension AppDatabase {
                     throw StoreError.callNotFound(reference: link.description)
                 }
             }
-            guard let siteText = try String.fetchOne(db, sql: "SELECT site_code FROM node_identity WHERE id = 1") else {
-                throw StoreError.notInitialised(path: self.path)
-            }
-            let site = try SiteCode(siteText)
-            // One serial block for the batch: the same counter `logCall` takes one serial from.
+            // One serial block for the batch, and the site it belongs to, from one write to the identity row: the
+            // same counter `logCall` takes one serial from.
             guard
-                let firstSerial = try Int64.fetchOne(
-                    db,
-                    sql: """
-                        UPDATE node_identity SET next_call_serial = next_call_serial + ? WHERE id = 1
-                        RETURNING next_call_serial - ?
-                        """,
+                let issued = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE node_identity SET next_call_serial = next_call_serial + ? WHERE id = 1
+                            RETURNING site_code, next_call_serial - ? AS first_serial
+                            """),
                     arguments: [drafts.count, drafts.count])
             else { throw StoreError.notInitialised(path: self.path) }
+            let site = try SiteCode(issued["site_code"])
+            let firstSerial: Int64 = issued["first_serial"]
             var calls: [Call] = []
             calls.reserveCapacity(drafts.count)
             for (index, draft) in drafts.enumerated() {
@@ -88,7 +87,7 @@ extension AppDatabase {
                             operations.append(
                                 RowOperation(
                                     table: ReplicatedTables.call.table, key: call.reference.description,
-                                    action: .upsert(fields: try Self.fields(of: call, site: site), supersedes: [:])))
+                                    action: .upsert(fields: try Self.fields(of: call), supersedes: [:])))
                             var summary = "imported: \(call.action.kind.rawValue)"
                             if let detail = call.action.detail { summary += " (\(detail))" }
                             operations.append(

@@ -34,8 +34,8 @@ extension AppDatabase {
     func commitLocal(
         _ db: Database, at instant: Date, scope: ChangeScope, _ build: (ChangeContext) throws -> [RowOperation]
     ) throws -> ChangeSet? {
-        let site = try localSite(db)
-        var clock = try loadClock(db, site: site)
+        var clock = try loadClock(db)
+        let site = clock.site
         let applied = try appliedVector(db)
         let sequence = applied[site].next
         let timestamp = clock.tick(nowMs: instant.milliseconds)
@@ -75,8 +75,8 @@ extension AppDatabase {
     @discardableResult
     public func receive(_ sets: [ChangeSet], at instant: Date) throws -> ReceiveReport {
         try write { db in
-            let site = try localSite(db)
-            var clock = try loadClock(db, site: site)
+            var clock = try loadClock(db)
+            let site = clock.site
             var report = ReceiveReport()
             let nowMs = instant.milliseconds
             var incoming = sets
@@ -136,7 +136,7 @@ extension AppDatabase {
     /// Applies every stored change set whose dependencies are met, in causal order.
     ///
     /// `received` are the sets stored by this call, already decoded; older pending sets are read back.
-    private func applyPending(_ db: Database, received: [ChangeSet], report: inout ApplyReportSink) throws {
+    private func applyPending(_ db: Database, received: [ChangeSet], report: inout ReceiveReport) throws {
         var applied = try appliedVector(db)
         var queues: [SiteID: [ChangeSet]] = [:]
         var fresh = Set<String>()
@@ -367,9 +367,12 @@ extension AppDatabase {
         return SiteID(code)
     }
 
-    func loadClock(_ db: Database, site: SiteID) throws -> HybridLogicalClock {
-        let text = try String.fetchOne(db.cachedStatement(sql: "SELECT clock FROM node_identity WHERE id = 1"))
-        return HybridLogicalClock(site: site, last: text.flatMap(HybridTimestamp.init(text:)), skewBoundMs: clockSkewBoundMs)
+    /// This site's clock as last persisted: its site and last value come from one read of the identity row.
+    func loadClock(_ db: Database) throws -> HybridLogicalClock {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT site_code, clock FROM node_identity WHERE id = 1"))
+        else { throw StoreError.notInitialised(path: path) }
+        let last = (row["clock"] as String?).flatMap(HybridTimestamp.init(text:))
+        return HybridLogicalClock(site: SiteID(row["site_code"]), last: last, skewBoundMs: clockSkewBoundMs)
     }
 
     func saveClock(_ db: Database, _ clock: HybridLogicalClock) throws {
@@ -385,7 +388,6 @@ extension AppDatabase {
     }
 }
 
-typealias ApplyReportSink = ReceiveReport
 
 /// The change set as the change log stores it: the binary form of `Replication.ChangeSetCodec`.
 enum StoredChangeSet {

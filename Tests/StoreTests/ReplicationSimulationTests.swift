@@ -217,12 +217,11 @@ struct ReplicaSimulation {
             events = 1
         }
         do {
-            let updated = try replicas[replica].updateCall(call.reference, update, author: "handler", at: localTime(replica))
+            try replicas[replica].updateCall(call.reference, update, author: "handler", at: localTime(replica))
             let reference = call.reference.description
             if let status = update.status {
                 furthestStatus[reference] = max(furthestStatus[reference] ?? status, status)
             }
-            _ = updated
             if let note { acknowledgedNotes[reference, default: []].insert(note) }
             acknowledgedEvents += events
             try observe(replica)

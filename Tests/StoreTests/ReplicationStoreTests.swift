@@ -53,7 +53,11 @@ import Testing
         // The update carried only what changed: the status, one event, one note.
         let update = sets[3].operations
         #expect(update.count == 4)
-        if case .upsert(let fields, _) = update[0].action { #expect(fields.keys.sorted() == ["status"]) }
+        guard case .upsert(let fields, _) = update[0].action else {
+            Issue.record("the update's first operation is \(update[0].action), not an upsert of the call")
+            return
+        }
+        #expect(fields.keys.sorted() == ["status"])
         // Reloading an unchanged catalogue writes nothing.
         let summary = try test.database.loadCatalogue(try Fixtures.catalogue(), at: now)
         #expect(summary.changes == 0)
