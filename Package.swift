@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure rules and values: no I/O, no clock reads (STYLE.md rule 1).
@@ -43,13 +45,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The daemon and its configuration: data folder, catalogue and gazetteer files, lifecycle.
+        // The daemon and its configuration: data folder, catalogue, gazetteer and topology files, the sync
+        // service that joins the store to the mesh, metrics, lifecycle.
         .target(
             name: "Node",
             dependencies: [
                 "Domain",
                 "Replication",
                 "Store",
+                "Sodium",
+                "Mesh",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,6 +71,7 @@ let package = Package(
                 "Node",
                 "Replication",
                 "Sodium",
+                "Mesh",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,6 +101,7 @@ let package = Package(
             dependencies: [
                 "CZeroMQ",
                 "Replication",
+                "Sodium",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["PROTOCOL.md"],
@@ -104,7 +113,7 @@ let package = Package(
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strictSettings),
         .testTarget(
             name: "MeshTests",
-            dependencies: ["Mesh", "Replication", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Mesh", "Replication", "Sodium", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "NightdeskTestSupport"], swiftSettings: strictSettings),
@@ -118,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Store", "Domain"],
+            dependencies: ["Node", "Store", "Domain", "Replication", "Sodium", "Mesh", "NightdeskTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Replication
+import Sodium
 
 /// A site this endpoint sends to: where it listens and the public key that proves it is that site.
 public struct MeshPeer: Hashable, Sendable {

@@ -2,6 +2,7 @@ import CZeroMQ
 import Foundation
 import Logging
 import Replication
+import Sodium
 import Synchronization
 
 /// This site's outgoing connection to one peer: a DEALER (CURVE client) and the monitor reporting its state.
@@ -22,9 +23,9 @@ final class PeerLink {
         self.peer = peer
         dealer = try ZMQSocket(context, type: ZMQ_DEALER, linger: configuration.linger)
         try dealer.set(ZMQ_ROUTING_ID, bytes: Array(configuration.site.rawValue.utf8), "ZMQ_ROUTING_ID")
-        try dealer.set(ZMQ_CURVE_SERVERKEY, bytes: [UInt8](peer.publicKey.data), "ZMQ_CURVE_SERVERKEY")
-        try dealer.set(ZMQ_CURVE_PUBLICKEY, bytes: [UInt8](configuration.keyPair.publicKey.data), "ZMQ_CURVE_PUBLICKEY")
-        try dealer.set(ZMQ_CURVE_SECRETKEY, bytes: [UInt8](configuration.keyPair.secretKey.data), "ZMQ_CURVE_SECRETKEY")
+        try dealer.set(ZMQ_CURVE_SERVERKEY, bytes: [UInt8](peer.publicKey.bytes), "ZMQ_CURVE_SERVERKEY")
+        try dealer.set(ZMQ_CURVE_PUBLICKEY, bytes: [UInt8](configuration.keyPair.publicKey.bytes), "ZMQ_CURVE_PUBLICKEY")
+        try dealer.set(ZMQ_CURVE_SECRETKEY, bytes: configuration.keyPair.secretKey.zmqOptionText, "ZMQ_CURVE_SECRETKEY")
         try dealer.set(ZMQ_SNDHWM, configuration.sendHighWaterMarkFrames, "ZMQ_SNDHWM")
         try dealer.set(ZMQ_RCVHWM, configuration.receiveHighWaterMarkFrames, "ZMQ_RCVHWM")
         // Queue only on a connection whose handshake is done: with no such connection a send reports EAGAIN at

@@ -2,6 +2,7 @@ import CZeroMQ
 import Foundation
 import Logging
 import Replication
+import Sodium
 import Synchronization
 
 /// A frame and the site it came from, authenticated by the sender's CURVE key.
@@ -217,7 +218,7 @@ public final class MeshEndpoint: Sendable {
     {
         let router = try ZMQSocket(context, type: ZMQ_ROUTER, linger: configuration.linger)
         try router.set(ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER")
-        try router.set(ZMQ_CURVE_SECRETKEY, bytes: [UInt8](configuration.keyPair.secretKey.data), "ZMQ_CURVE_SECRETKEY")
+        try router.set(ZMQ_CURVE_SECRETKEY, bytes: configuration.keyPair.secretKey.zmqOptionText, "ZMQ_CURVE_SECRETKEY")
         try router.set(ZMQ_ZAP_DOMAIN, bytes: Array(ZAPHandler.domain.utf8), "ZMQ_ZAP_DOMAIN")
         try router.set(ZMQ_ROUTING_ID, bytes: Array(configuration.site.rawValue.utf8), "ZMQ_ROUTING_ID")
         // This ROUTER only receives (each site sends on its own DEALER), but should anything ever reply on it,

@@ -16,8 +16,6 @@ public enum MeshError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidFrame(FrameError)
     /// The configuration is inconsistent; the reason says what to change.
     case invalidConfiguration(String)
-    /// A CURVE key is not 40 characters of Z85 (or 32 bytes).
-    case invalidKey(String)
     /// This libzmq was built without CURVE security.
     case curveUnavailable
     /// The ZeroMQ context was shut down while a call was in progress.
@@ -41,8 +39,6 @@ public enum MeshError: Error, Hashable, Sendable, CustomStringConvertible {
             "cannot encode frame: \(error)"
         case .invalidConfiguration(let reason):
             "invalid mesh configuration: \(reason)"
-        case .invalidKey(let reason):
-            "invalid CURVE key: \(reason)"
         case .curveUnavailable:
             "the installed libzmq has no CURVE support; install libzmq built with libsodium (libzmq3-dev on Debian)"
         case .terminated:

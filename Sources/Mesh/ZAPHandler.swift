@@ -2,6 +2,7 @@ import CZeroMQ
 import Foundation
 import Logging
 import Replication
+import Sodium
 
 /// Decides which CURVE clients may connect: the ZeroMQ Authentication Protocol (ZAP, RFC 27).
 ///
@@ -29,7 +30,7 @@ final class ZAPHandler {
     ) throws(MeshError) {
         socket = try ZMQSocket(context, type: ZMQ_REP, linger: .zero)
         try socket.bind(Self.endpoint)
-        sitesByKey = Dictionary(uniqueKeysWithValues: allowedClients.map { ($0.value.data, $0.key) })
+        sitesByKey = Dictionary(uniqueKeysWithValues: allowedClients.map { ($0.value.bytes, $0.key) })
         self.counters = counters
         self.logger = logger
     }
@@ -74,7 +75,7 @@ final class ZAPHandler {
         let address = String(decoding: request[3], as: UTF8.self)
         let mechanism = String(decoding: request[5], as: UTF8.self)
         let key = Data(request[6])
-        guard domain == Self.domain, mechanism == "CURVE", key.count == CurveKeyCoding.byteCount else {
+        guard domain == Self.domain, mechanism == "CURVE", key.count == 32 else {
             refuse(key: key, address: address, reason: "not a CURVE client of domain \(Self.domain)")
             return try send(requestID, status: "400", text: "CURVE clients only", userID: "")
         }
@@ -101,7 +102,7 @@ final class ZAPHandler {
             count = refusalsOfUntrackedKeys
         }
         guard count & (count - 1) == 0 else { return }  // 1, 2, 4, 8…: a retrying client cannot flood the log
-        let keyText = key.count == CurveKeyCoding.byteCount ? CurveKeyCoding.encode(key) : "(\(key.count) bytes)"
+        let keyText = (try? CurvePublicKey(bytes: key))?.z85 ?? "(\(key.count) bytes)"
         logger.warning(
             "refused a connection: \(reason)",
             metadata: [

@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import Sodium
 import Synchronization
 
 // The one place libzmq calls are made and their return codes turned into `MeshError`s (the model is NIO's
@@ -230,4 +231,11 @@ enum DedicatedThread {
     private struct HandedOver: @unchecked Sendable {
         let body: () -> Void
     }
+}
+
+extension CurveSecretKey {
+    /// The key as `ZMQ_CURVE_SECRETKEY` takes it: 40 characters of Z85 and a terminating zero.
+    ///
+    /// libzmq copies the option at once; the array is short-lived and never logged.
+    var zmqOptionText: [UInt8] { Array(z85().utf8CString).map { UInt8(bitPattern: $0) } }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Mesh
 import Replication
+import Sodium
 import Synchronization
 
 /// Collects what an endpoint receives, from one long-lived task (an `AsyncStream` has one consumer).
@@ -76,7 +77,7 @@ struct TestSite {
 
     init(_ code: String) throws {
         id = SiteID(code)
-        keys = try CurveKeyPair.generate()
+        keys = CurveKeyPair.generate()
     }
 
     init(_ code: String, keys: CurveKeyPair) {

@@ -1,5 +1,6 @@
 import Foundation
 import Replication
+import Sodium
 import Testing
 
 @testable import Mesh
@@ -309,17 +310,5 @@ import Testing
         #expect(throws: MeshError.self) { try zeroMark.start() }
         let longLinger = west.endpoint(allowing: []) { $0.linger = .seconds(30) }
         #expect(throws: MeshError.self) { try longLinger.start() }
-    }
-
-    @Test func curveKeysReadAndWriteZ85() throws {
-        let pair = try CurveKeyPair.generate()
-        #expect(pair.publicKey.z85.count == 40)
-        #expect(try CurvePublicKey(z85: pair.publicKey.z85) == pair.publicKey)
-        #expect(try CurveKeyPair(secretKey: CurveSecretKey(z85: pair.secretKey.z85)) == pair)
-        #expect(try CurvePublicKey(data: pair.publicKey.data) == pair.publicKey)
-        #expect(!"\(pair)".contains(pair.secretKey.z85))
-        #expect(throws: MeshError.self) { try CurvePublicKey(z85: "too short") }
-        #expect(throws: MeshError.self) { try CurvePublicKey(z85: String(repeating: "~", count: 40)) }
-        #expect(throws: MeshError.self) { try CurvePublicKey(data: Data(count: 31)) }
     }
 }
