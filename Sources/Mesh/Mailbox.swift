@@ -137,14 +137,20 @@ final class CompletionSignal: Sendable {
 
 /// The peers an endpoint has an authenticated outgoing connection to, as its I/O thread last saw them.
 final class PeerStates: Sendable {
-    private let connected = Mutex(Set<SiteID>())
+    /// Connected peers and, for each, how many handshakes its link has completed: a peer that dropped and
+    /// came back between two looks has a higher number, so the sync session knows to say hello again.
+    private let connected = Mutex([SiteID: UInt64]())
+    private let handshakes = Mutex([SiteID: UInt64]())
 
-    var snapshot: Set<SiteID> { connected.withLock { $0 } }
+    var snapshot: Set<SiteID> { connected.withLock { Set($0.keys) } }
+    var generations: [SiteID: UInt64] { connected.withLock { $0 } }
 
-    func set(_ site: SiteID, connected isConnected: Bool) {
-        connected.withLock { sites in
-            if isConnected { sites.insert(site) } else { sites.remove(site) }
+    func set(_ site: SiteID, connected isConnected: Bool, newHandshake: Bool) {
+        let generation = handshakes.withLock { counts in
+            if newHandshake { counts[site, default: 0] += 1 }
+            return counts[site, default: 0]
         }
+        connected.withLock { sites in sites[site] = isConnected ? generation : nil }
     }
 
     func removeAll() { connected.withLock { $0.removeAll() } }

@@ -14,6 +14,8 @@ final class PeerLink {
     private(set) var isConnected = false
     /// Failed handshakes since the last success, to log the first and then every power of two.
     private var failures = 0
+    /// Handshakes completed while reading the current batch of monitor events.
+    private var handshakesSinceLastRead = 0
 
     static let monitoredEvents =
         ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
@@ -59,6 +61,7 @@ final class PeerLink {
     /// Applies every connection event waiting on the monitor.
     func readEvents(_ message: ZMQMessage, peerStates: PeerStates, logger: Logger) throws(MeshError) {
         let wasConnected = isConnected
+        handshakesSinceLastRead = 0
         while try message.receive(from: monitor) {
             // Part 1: event number (UInt16) and value (UInt32), native byte order; part 2: the endpoint.
             let header = message.bytes
@@ -68,7 +71,9 @@ final class PeerLink {
             let value = header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 2, as: UInt32.self) }
             apply(event: event, value: value, logger: logger)
         }
-        if isConnected != wasConnected { peerStates.set(peer.site, connected: isConnected) }
+        if isConnected != wasConnected || handshakesSinceLastRead > 0 {
+            peerStates.set(peer.site, connected: isConnected, newHandshake: handshakesSinceLastRead > 0)
+        }
     }
 
     private func apply(event: Int32, value: UInt32, logger: Logger) {
@@ -76,6 +81,7 @@ final class PeerLink {
         switch event {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
             isConnected = true
+            handshakesSinceLastRead += 1
             failures = 0
             logger.info("linked to peer", metadata: metadata)
         case ZMQ_EVENT_DISCONNECTED:

@@ -166,6 +166,10 @@ public final class MeshEndpoint: Sendable {
     /// The peers with an authenticated outgoing connection now.
     public var connectedPeers: Set<SiteID> { peerStates.snapshot }
 
+    /// The connected peers, each with the number of handshakes its link has completed so far: a number that
+    /// changed means the link dropped and came back, even if it looked connected at both looks.
+    public var connectionGenerations: [SiteID: UInt64] { peerStates.generations }
+
     /// What the endpoint has sent, received, rejected and refused so far.
     public var statistics: MeshStatistics { counters.snapshot() }
 

@@ -74,7 +74,12 @@ extension AppDatabase {
     /// quarantined, and each set is applied once everything it depends on is here (causal delivery).
     @discardableResult
     public func receive(_ sets: [ChangeSet], at instant: Date) throws -> ReceiveReport {
-        try write { db in
+        try write { db in try receive(db, sets, at: instant) }
+    }
+
+    /// `receive(_:at:)` inside the caller's write transaction.
+    func receive(_ db: Database, _ sets: [ChangeSet], at instant: Date) throws -> ReceiveReport {
+        do {
             var clock = try loadClock(db)
             let site = clock.site
             var report = ReceiveReport()

@@ -8,6 +8,7 @@ enum Schema {
     /// Identifiers of every migration this version knows, oldest first.
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
+        "v5-sealed-log",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -24,6 +25,9 @@ enum Schema {
         }
         migrator.registerMigration(migrationIdentifiers[3]) { db in
             try db.execute(sql: v4)
+        }
+        migrator.registerMigration(migrationIdentifiers[4]) { db in
+            try db.execute(sql: v5)
         }
         return migrator
     }
@@ -321,5 +325,44 @@ enum Schema {
             INSERT INTO call_fts(rowid, caller_name, address_text)
             VALUES (new.id, new.caller_name, new.address_text);
         END;
+        """
+
+    /// The sealed log: every change set as it travels between sites (encrypted under its organisation's data
+    /// key, chained per origin), the signed checkpoints that cover them, what each peer holds, and the node's
+    /// cluster and start-up epoch (DESIGN.md, Sealing and Transport).
+    ///
+    /// `sealed_change` holds a contiguous prefix of each origin's chain: a run is only stored once it has
+    /// been verified against a checkpoint, so the highest sequence per origin is what the node can relay.
+    static let v5 = """
+        CREATE TABLE sealed_change (
+            origin TEXT NOT NULL,
+            sequence INTEGER NOT NULL CHECK (sequence > 0),
+            envelope BLOB NOT NULL,
+            link BLOB NOT NULL CHECK (length(link) = 32),
+            clock_ms INTEGER NOT NULL,
+            stored_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (origin, sequence)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE sealed_checkpoint (
+            origin TEXT NOT NULL,
+            sequence INTEGER NOT NULL CHECK (sequence > 0),
+            link BLOB NOT NULL CHECK (length(link) = 32),
+            signature BLOB NOT NULL CHECK (length(signature) = 64),
+            PRIMARY KEY (origin, sequence)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE mesh_peer (
+            site TEXT PRIMARY KEY NOT NULL,
+            epoch INTEGER NOT NULL,
+            held_json TEXT NOT NULL DEFAULT '{}',
+            last_contact_ms INTEGER
+        ) WITHOUT ROWID;
+
+        CREATE TABLE mesh_identity (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            cluster TEXT NOT NULL,
+            epoch INTEGER NOT NULL CHECK (epoch > 0)
+        );
         """
 }

@@ -1,0 +1,82 @@
+import Foundation
+import Mesh
+import Replication
+import Sodium
+
+/// Everything the sync service needs to join its site to the cluster: identity, keys, peers and settings.
+///
+/// Built from the topology file and the site's key folder (`SyncConfiguration.load`); tests build it directly.
+public struct SyncConfiguration: Sendable {
+    public var site: SiteID
+    /// The cluster id from the topology: peers announcing another are refused.
+    public var cluster: String
+    /// The mesh endpoint: where it listens, whom it dials, whose keys it lets in.
+    public var mesh: MeshConfiguration
+    /// Each site's Ed25519 public key, to verify the checkpoints of its change sets.
+    public var signers: [SiteID: SigningPublicKey]
+    /// This site's signing key: it signs checkpoints of its own change sets.
+    public var signingKeyPair: SigningKeyPair
+    /// The data keys this site holds: its organisations' and the cluster key. Change sets of any other scope
+    /// are stored and relayed unopened.
+    public var dataKeys: [ChangeScope: DataKey]
+    public var session = PeerSession.Settings()
+    /// How often the service seals new local change sets, streams to peers and checks links.
+    public var tickInterval: Duration = .milliseconds(20)
+    /// How often a `heartbeat` goes to each connected peer.
+    public var heartbeatInterval: Duration = .seconds(1)
+    /// How often the status file and metrics gauges are refreshed.
+    public var statusInterval: Duration = .seconds(1)
+    /// Where `node status` reads from; nil writes no file.
+    public var statusPath: String?
+    /// On SIGTERM, how long the service keeps pushing this site's unsent change sets to peers before it stops.
+    public var drainTimeout: Duration = .seconds(3)
+
+    public init(
+        site: SiteID, cluster: String, mesh: MeshConfiguration, signers: [SiteID: SigningPublicKey],
+        signingKeyPair: SigningKeyPair, dataKeys: [ChangeScope: DataKey]
+    ) {
+        self.site = site
+        self.cluster = cluster
+        self.mesh = mesh
+        self.signers = signers
+        self.signingKeyPair = signingKeyPair
+        self.dataKeys = dataKeys
+    }
+}
+
+/// Limits of the sync service (STYLE.md: a limit on everything).
+enum SyncLimits {
+    /// Most own change sets sealed in one transaction.
+    static let sealBatchSetsMax = 1_024
+    /// Most change sets in one `changeSets` frame.
+    static let frameSetsMax = 512
+    /// Most frames sent to one peer in one tick, so one busy peer cannot hold up the others.
+    static let framesPerPeerPerTickMax = 8
+    /// Acknowledgements to a peer are sent at most this often while what this node holds keeps changing.
+    static let ackIntervalMs: Int64 = 100
+}
+
+/// What `node status` shows: written by the running node, read by the command.
+public struct MeshStatus: Codable, Sendable, Equatable {
+    public struct Peer: Codable, Sendable, Equatable {
+        public var site: String
+        public var health: String
+        public var lagChangeSets: UInt64
+        public var lagSeconds: Double
+        public var lastContactMsAgo: Int64?
+        public var epoch: UInt64
+        public var refusal: String?
+        public var siteState: String?
+    }
+
+    public var site: String
+    public var cluster: String
+    public var epoch: UInt64
+    public var listening: String
+    public var writtenAtMs: Int64
+    public var held: [String: UInt64]
+    public var unsealedChangeSets: Int
+    public var peers: [Peer]
+    public var rejected: [String: Int]
+    public var clientsRefused: Int
+}
