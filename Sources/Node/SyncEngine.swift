@@ -106,7 +106,6 @@ actor SyncEngine {
             after: OriginSequence(ownHead.sequence), limit: SyncLimits.sealBatchSetsMax)
         unsealed = pending.count
         guard !pending.isEmpty else { return }
-        logger.debug("sealing", metadata: ["change.count": "\(pending.count)", "change.after": "\(ownHead.sequence)"])
         var chain = try OriginChain(
             origin: configuration.site.rawValue, sequence: ownHead.sequence,
             link: GenericHash.Digest(bytes: ownHead.link))
@@ -185,7 +184,6 @@ actor SyncEngine {
                 logger.error("reading the sealed log failed", metadata: ["error": "\(error)"])
                 return
             }
-            logger.debug("streaming", metadata: ["peer.site": "\(site)", "runs": "\(runs.count)", "from": "\(session.sentThrough)", "credit": "\(session.credit)"])
             guard !runs.isEmpty else { return }
             var items: [Data] = []
             var through = VersionVector()
