@@ -72,7 +72,10 @@ final class SyncTestSite: @unchecked Sendable {
     var endpoint: String { "tcp://127.0.0.1:\(port)" }
 
     /// Starts the sync service with every other site of `cluster` as a peer.
-    func start(in cluster: [SyncTestSite], keys: [String: DataKey], clusterID: String = "test-cluster") throws {
+    func start(
+        in cluster: [SyncTestSite], keys: [String: DataKey], clusterID: String = "test-cluster",
+        signersFrom: [SyncTestSite]? = nil
+    ) throws {
         let others = cluster.filter { $0.code != code }
         var mesh = MeshConfiguration(
             site: site, keyPair: curve,
@@ -85,7 +88,7 @@ final class SyncTestSite: @unchecked Sendable {
         }
         var configuration = SyncConfiguration(
             site: site, cluster: clusterID, mesh: mesh,
-            signers: Dictionary(uniqueKeysWithValues: cluster.map { ($0.site, $0.signing.publicKey) }),
+            signers: Dictionary(uniqueKeysWithValues: (signersFrom ?? cluster).map { ($0.site, $0.signing.publicKey) }),
             signingKeyPair: signing, dataKeys: dataKeys)
         configuration.drainTimeout = .milliseconds(500)
         configuration.statusPath = folder.path("status.json")
