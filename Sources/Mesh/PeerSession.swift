@@ -72,9 +72,14 @@ public struct PeerSession: Sendable, Equatable {
         if case .admitted = admission { admission = .awaitingHello }
     }
 
-    /// A `hello`: admitted when the cluster matches and the epoch is not older than one already seen.
+    /// A `hello`: admitted when the cluster matches, the epoch is not older than one already seen, and the
+    /// peer holds at least as much of its own log as this node holds of it (`localHeldOfPeer`).
+    ///
+    /// A node restored from an old backup fails one of the last two: it either restarts from an older epoch or
+    /// has lost change sets it wrote, whose sequence numbers it would reuse for different changes.
     public mutating func receivedHello(
-        cluster: String, expectedCluster: String, epoch: UInt64, held: VersionVector, atMs nowMs: Int64
+        cluster: String, expectedCluster: String, epoch: UInt64, held: VersionVector,
+        localHeldOfPeer: OriginSequence = .zero, atMs nowMs: Int64
     ) -> Admission {
         lastContactMs = nowMs
         guard cluster == expectedCluster else {
@@ -85,6 +90,12 @@ public struct PeerSession: Sendable, Equatable {
             admission = .refused(
                 reason: "it announced epoch \(epoch) after epoch \(self.epoch) was seen: it was restored from an old "
                     + "backup; re-create its data folder from a live site")
+            return admission
+        }
+        guard held[site] >= localHeldOfPeer else {
+            admission = .refused(
+                reason: "it holds \(held[site]) of its own change sets but this node holds \(localHeldOfPeer) of them: "
+                    + "it was restored from an old backup; re-create its data folder from a live site")
             return admission
         }
         self.epoch = epoch

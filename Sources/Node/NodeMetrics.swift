@@ -44,7 +44,7 @@ public final class NodeMetrics: Sendable {
         ).increment(by: Int64(count))
     }
 
-    /// Counts peers refused at hello (`cluster`, `epoch`) or frames refused before one (`unadmitted`).
+    /// Counts peers refused at hello (`cluster`, `restored`: stale epoch or lost log) or frames refused before one (`unadmitted`).
     func peerRefused(_ reason: String) {
         registry.makeCounter(
             descriptor: Self.metric(

@@ -243,7 +243,7 @@ actor SyncEngine {
             }
             let admission = sessions[site]!.receivedHello(
                 cluster: cluster.rawValue, expectedCluster: configuration.cluster, epoch: peerEpoch, held: peerHeld,
-                atMs: nowMs)
+                localHeldOfPeer: held[site], atMs: nowMs)
             switch admission {
             case .admitted:
                 logger.info("peer admitted", metadata: ["peer.site": "\(site)", "peer.epoch": "\(peerEpoch)"])
@@ -252,7 +252,7 @@ actor SyncEngine {
                 lastAckSent[site] = nil
                 await grantCredit(to: site)
             case .refused(let reason):
-                metrics.peerRefused(reason.contains("cluster") ? "cluster" : "epoch")
+                metrics.peerRefused(reason.contains("cluster") ? "cluster" : "restored")
                 if loggedRefusals.insert("\(site) \(reason)").inserted {
                     logger.error("peer refused", metadata: ["peer.site": "\(site)", "reason": "\(reason)"])
                 }

@@ -109,6 +109,12 @@ import Testing
         guard case .refused(let why) = stale else { Issue.record("admitted a stale epoch"); return }
         #expect(why.contains("restored from an old backup"))
         #expect(restored.health(atMs: 0, settings: settings) == .refused)
+        var forgetful = PeerSession(site: SiteID("EST"), knownEpoch: 2)
+        let lost = forgetful.receivedHello(
+            cluster: "london", expectedCluster: "london", epoch: 3, held: VersionVector([SiteID("EST"): OriginSequence(5)]),
+            localHeldOfPeer: OriginSequence(8), atMs: 0)
+        guard case .refused(let lostReason) = lost else { Issue.record("admitted a peer that lost its own sets"); return }
+        #expect(lostReason.contains("holds 5 of its own change sets but this node holds 8"))
         #expect(admitted().admission == .admitted)
     }
 
