@@ -47,6 +47,9 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         case .callNotFound, .addressNotFound: throw ExitCode(66)
         case .newerSchema, .notInitialised, .siteMismatch, .noCatalogue: throw ExitCode(78)
         }
+    } catch let error as TopologyError {
+        report([error.description])
+        throw ExitCode(78)
     } catch let error as NodeError {
         report([error.description])
         switch error {
