@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Mesh
 import Sodium
 import TOMLKit
 

@@ -1,20 +1,12 @@
 import Domain
 import Foundation
+import Mesh
 import Sodium
 import TOMLKit
 
-/// A cluster's id: peers that give another id are refused, so two clusters' sites never replicate into each other.
-///
-/// Printable ASCII without spaces, 1 to `NodeLimits.clusterIDCharactersMax` characters.
-public struct ClusterID: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: String
-
-    /// The id `text`, or `nil` if it breaks the rule `problem(with:)` explains.
-    public init?(_ text: String) {
-        guard Self.problem(with: text) == nil else { return nil }
-        rawValue = text
-    }
-
+// The cluster id is the mesh's `ClusterID` (it travels in `hello`): peers that give another id are refused, so
+// two clusters' sites never replicate into each other.
+extension ClusterID {
     /// What is wrong with `text` as a cluster id, worded for the person who wrote it; `nil` if it is fine.
     public static func problem(with text: String) -> String? {
         if text.isEmpty { return "is empty" }
@@ -29,8 +21,6 @@ public struct ClusterID: Hashable, Sendable, CustomStringConvertible {
         }
         return nil
     }
-
-    public var description: String { rawValue }
 }
 
 /// What a node of the topology is for.
