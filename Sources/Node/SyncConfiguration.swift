@@ -19,6 +19,9 @@ public struct SyncConfiguration: Sendable {
     /// The data keys this site holds: its organisations' and the cluster key. Change sets of any other scope
     /// are stored and relayed unopened.
     public var dataKeys: [ChangeScope: DataKey]
+    /// Whether this site holds every organisation (a call centre with `holds = ["*"]`). When it does not, local
+    /// writes to scopes without a data key here are refused, since they could never be sealed.
+    public var holdsEveryOrganisation = true
     public var session = PeerSession.Settings()
     /// How often the service seals new local change sets, streams to peers and checks links.
     public var tickInterval: Duration = .milliseconds(20)

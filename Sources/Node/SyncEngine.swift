@@ -52,6 +52,8 @@ actor SyncEngine {
     /// Starts a new epoch, restores what is known of peers, and starts the endpoint.
     func start() throws -> String {
         epoch = try database.beginMeshEpoch(cluster: configuration.cluster)
+        try database.setHeldScopes(
+            configuration.holdsEveryOrganisation ? nil : Set(configuration.dataKeys.keys.map(\.description)))
         let known = Dictionary(uniqueKeysWithValues: try database.meshPeers().map { ($0.site, $0) })
         for peer in configuration.mesh.peers {
             sessions[peer.site] = PeerSession(site: peer.site, knownEpoch: known[peer.site]?.epoch ?? 0)

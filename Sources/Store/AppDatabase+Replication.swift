@@ -34,6 +34,7 @@ extension AppDatabase {
     func commitLocal(
         _ db: Database, at instant: Date, scope: ChangeScope, _ build: (ChangeContext) throws -> [RowOperation]
     ) throws -> ChangeSet? {
+        try checkScopeHeld(db, scope)
         var clock = try loadClock(db)
         let site = clock.site
         let applied = try appliedVector(db)

@@ -307,6 +307,25 @@ extension AppDatabase {
         }
     }
 
+    /// Records which scopes this site holds keys for (nil: every one); local writes to others are refused.
+    public func setHeldScopes(_ scopes: Set<String>?) throws {
+        let json = try scopes.map { String(decoding: try JSONEncoder.stable.encode($0.sorted()), as: UTF8.self) }
+        try write { db in
+            try db.execute(sql: "UPDATE mesh_identity SET held_scopes = ? WHERE id = 1", arguments: [json])
+        }
+    }
+
+    func checkScopeHeld(_ db: Database, _ scope: ChangeScope) throws {
+        guard
+            let json = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT held_scopes FROM mesh_identity WHERE id = 1")),
+            let held = try? JSONDecoder().decode([String].self, from: Data(json.utf8))
+        else { return }
+        guard held.contains(scope.description) else {
+            throw StoreError.scopeNotHeld(scope: scope.description, held: held.filter { $0 != "cluster" })
+        }
+    }
+
     /// Every peer this node has heard from.
     public func meshPeers() throws -> [MeshPeerRecord] {
         try read { db in

@@ -362,7 +362,10 @@ enum Schema {
         CREATE TABLE mesh_identity (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             cluster TEXT NOT NULL,
-            epoch INTEGER NOT NULL CHECK (epoch > 0)
+            epoch INTEGER NOT NULL CHECK (epoch > 0),
+            -- The scopes (organisation codes, "cluster") this site holds keys for, as a JSON array; NULL when it
+            -- holds every one. Local writes to any other scope are refused: they could never be sealed.
+            held_scopes TEXT
         );
         """
 }

@@ -12,6 +12,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case addressNotFound(uprn: Int64, organisation: String)
     /// The catalogue has not been loaded.
     case noCatalogue
+    /// This site does not hold the organisation's data (it is a replica of others): it cannot write it.
+    case scopeNotHeld(scope: String, held: [String])
 
     public var description: String {
         switch self {
@@ -23,6 +25,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "the database \(path) is not initialised for a site; run `nightdesk init`"
         case .siteMismatch(let path, let expected, let found):
             "the data folder \(path) belongs to site \(found), not \(expected); use that site's own data folder"
+        case .scopeNotHeld(let scope, let held):
+            "this site does not hold \(scope)'s data (its topology gives it \(held.joined(separator: ", "))): "
+                + "log and update \(scope)'s calls at a site that holds it"
         case .callNotFound(let reference):
             "no call with reference \(reference) is held here; check the reference, or search with `nightdesk call search`"
         case .addressNotFound(let uprn, let organisation):

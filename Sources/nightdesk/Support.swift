@@ -45,6 +45,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         report([error.description])
         switch error {
         case .callNotFound, .addressNotFound: throw ExitCode(66)
+        case .scopeNotHeld: throw ExitCode(65)
         case .newerSchema, .notInitialised, .siteMismatch, .noCatalogue: throw ExitCode(78)
         }
     } catch let error as TopologyError {

@@ -91,6 +91,7 @@ final class SyncTestSite: @unchecked Sendable {
             signers: Dictionary(uniqueKeysWithValues: (signersFrom ?? cluster).map { ($0.site, $0.signing.publicKey) }),
             signingKeyPair: signing, dataKeys: dataKeys)
         configuration.drainTimeout = .milliseconds(500)
+        configuration.holdsEveryOrganisation = holds == nil
         configuration.statusPath = folder.path("status.json")
         var logger = Logger(label: "sync.\(code)")
         logger.logLevel = ProcessInfo.processInfo.environment["SYNC_LOG"] == nil ? .warning : .debug

@@ -50,6 +50,8 @@ import Testing
         #expect(converged)
         // Enfield's change sets are held (for relaying) but unopened: no Enfield call, and no plaintext.
         #expect(try replica.database.callCounts().total == 5)
+        // The replica cannot write what it could never seal.
+        #expect(throws: StoreError.scopeNotHeld(scope: "ENF", held: ["EAL"])) { try replica.logCalls(1, organisation: "ENF") }
         #expect(try replica.digest("ENF") != west.digest("ENF"))
         let file = try Data(contentsOf: URL(fileURLWithPath: replica.folder.path("data/nightdesk.sqlite")))
         let wal = (try? Data(contentsOf: URL(fileURLWithPath: replica.folder.path("data/nightdesk.sqlite-wal")))) ?? Data()

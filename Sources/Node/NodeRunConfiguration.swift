@@ -1,0 +1,135 @@
+import Domain
+import Foundation
+import Mesh
+import Replication
+import Sodium
+import TOMLKit
+
+/// The file `nightdesk node run --config` reads: which data folder, topology and key folder make this node.
+///
+///     data = "WST"                                  # the data folder (relative paths: from this file's folder)
+///     topology = "../Topology/sample-cluster.toml"
+///     keys = "keys/WST"                             # this site's key bundle (`nightdesk keys bundle`)
+///     metrics = "127.0.0.1:9601"                    # optional: Prometheus endpoint, GET /metrics
+///     statusIntervalMs = 60000                      # optional: how often the node logs its status
+///
+/// Everything is read and checked before the node starts: a bad file, an unknown site, a missing key or a
+/// topology problem stops it with every problem listed (exit 78), and nothing is bound or written.
+public struct NodeRunConfiguration: Sendable {
+    public let path: String
+    public let folder: NodeFolder
+    public let topology: ClusterTopology
+    public let sync: SyncConfiguration
+    /// Where to serve metrics, if anywhere.
+    public let metrics: (host: String, port: Int)?
+    public let statusIntervalMs: Int
+
+    /// The file `mesh-status.json` in the data folder: what `node status` reads.
+    public static let statusFileName = "mesh-status.json"
+
+    struct File: Codable {
+        var data: String
+        var topology: String
+        var keys: String
+        var metrics: String?
+        var statusIntervalMs: Int?
+    }
+
+    public static func load(path: String) throws -> NodeRunConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw NodeError.unreadable(path: path, reason: "cannot read the node configuration file: \(error.localizedDescription)")
+        }
+        let file: File
+        do {
+            let table = try TOMLTable(string: text)
+            let known: Set<String> = ["data", "topology", "keys", "metrics", "statusIntervalMs"]
+            let unknown = table.keys.filter { !known.contains($0) }.sorted()
+            guard unknown.isEmpty else {
+                throw NodeError.invalidFile(
+                    path: path, problems: unknown.map { "unknown key '\($0)'; the keys are \(known.sorted().joined(separator: ", "))" })
+            }
+            file = try TOMLDecoder().decode(File.self, from: table)
+        } catch let error as NodeError {
+            throw error
+        } catch {
+            throw NodeError.invalidFile(path: path, problems: ["\(error)"])
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        func resolve(_ relative: String) -> String {
+            relative.hasPrefix("/") ? relative : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(relative)
+        }
+        var problems: [String] = []
+        var metrics: (String, Int)?
+        if let text = file.metrics {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65_535).contains(port) {
+                metrics = (String(parts[0]), port)
+            } else {
+                problems.append("metrics '\(text)' must be HOST:PORT, e.g. 127.0.0.1:9601")
+            }
+        }
+        let interval = file.statusIntervalMs ?? 60_000
+        if !(100...86_400_000).contains(interval) { problems.append("statusIntervalMs must be from 100 to 86400000") }
+        guard problems.isEmpty else { throw NodeError.invalidFile(path: path, problems: problems) }
+
+        let folder = try NodeFolder.open(path: resolve(file.data), expectedSite: nil)
+        let catalogue = try folder.database.catalogue()
+        let topology = try ClusterTopology.load(
+            path: resolve(file.topology), knownOrganisations: Set(catalogue.organisations.map(\.code)))
+        guard let me = topology.site(folder.site) else {
+            throw NodeError.invalidFile(
+                path: resolve(file.topology),
+                problems: ["site \(folder.site) (of data folder \(folder.path)) is not in this topology; add it or use its cluster's topology"])
+        }
+        let ring = try SiteKeyRing.load(folder: resolve(file.keys), site: folder.site, topology: topology, catalogue: catalogue)
+        let sync = try makeSyncConfiguration(
+            topology: topology, me: me, ring: ring, statusPath: (folder.path as NSString).appendingPathComponent(statusFileName))
+        return NodeRunConfiguration(
+            path: path, folder: folder, topology: topology, sync: sync, metrics: metrics, statusIntervalMs: interval)
+    }
+
+    /// The sync service's configuration for site `me` of `topology`, with the keys of `ring`.
+    static func makeSyncConfiguration(topology: ClusterTopology, me: TopologySite, ring: SiteKeyRing, statusPath: String)
+        throws -> SyncConfiguration
+    {
+        let others = topology.sites.filter { $0.code != me.code }
+        guard let (host, port) = tcpHostAndPort(me.sync) else {
+            throw NodeError.invalidFile(
+                path: topology.path, problems: ["site \(me.code): sync '\(me.sync)' must be tcp://HOST:PORT for the site to listen on"])
+        }
+        var mesh = MeshConfiguration(
+            site: SiteID(me.code.rawValue), keyPair: ring.curve,
+            peers: others.map { MeshPeer(site: SiteID($0.code.rawValue), endpoint: $0.sync, publicKey: $0.curvePublicKey) },
+            allowedClients: Dictionary(uniqueKeysWithValues: others.map { (SiteID($0.code.rawValue), $0.curvePublicKey) }))
+        mesh.listenHost = host
+        mesh.listenPort = port
+        var dataKeys: [ChangeScope: DataKey] = [:]
+        for scope in ring.scopes {
+            guard let key = ring.dataKey(for: scope) else { continue }
+            switch scope {
+            case .cluster: dataKeys[.cluster] = key
+            case .organisation(let code): dataKeys[.organisation(code.rawValue)] = key
+            }
+        }
+        var configuration = SyncConfiguration(
+            site: SiteID(me.code.rawValue), cluster: topology.cluster.rawValue, mesh: mesh,
+            signers: Dictionary(uniqueKeysWithValues: topology.sites.map { (SiteID($0.code.rawValue), $0.signingPublicKey) }),
+            signingKeyPair: ring.signing, dataKeys: dataKeys)
+        configuration.statusPath = statusPath
+        if case .every = me.holds {} else { configuration.holdsEveryOrganisation = false }
+        return configuration
+    }
+
+    static func tcpHostAndPort(_ endpoint: String) -> (String, UInt16)? {
+        guard endpoint.hasPrefix("tcp://") else { return nil }
+        let rest = endpoint.dropFirst("tcp://".count)
+        guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]), port > 0 else {
+            return nil
+        }
+        let host = String(rest[..<colon])
+        return host.isEmpty ? nil : (host, port)
+    }
+}
