@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Sites as separate `nightdesk node run` processes on 127.0.0.1, each with its own data folder: what an
+/// operator runs, faulted the way a business-continuity tester faults it.
+@Suite(.serialized) struct ClusterTests {
+    @Test func threeNodesWithConcurrentWritesAtEverySiteConvergeToOneDigest() throws {
+        let cluster = try TestCluster(["WST", "EST", "NTH"])
+        for code in ["WST", "EST", "NTH"] { try cluster.start(code) }
+        let codes = ["WST", "EST", "NTH"]
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: codes.count) { index in
+            do {
+                for call in 0..<6 { try cluster.logCall(codes[index], caller: "Caller \(codes[index]) \(call)") }
+            } catch {
+                failures.record("\(error)")
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        #expect(try cluster.converge(codes), "\(codes.map { cluster.log($0) })")
+        for code in codes { #expect(try cluster.callCount(code) == 18) }
+        // Every node sees both others as connected and holds what they hold.
+        let status = try #require(try cluster.status("WST"))
+        #expect(Set(status.peers.map(\.site)) == ["EST", "NTH"])
+        #expect(
+            try cluster.eventually(seconds: 10) {
+                try cluster.status("WST")?.peers.allSatisfy { $0.health == "connected" && $0.lagChangeSets == 0 } ?? false
+            })
+        for code in codes { cluster.signal(code, SIGTERM) }
+        for code in codes {
+            #expect(cluster.waitForExit(code) == 0, "\(cluster.log(code))")
+            #expect(cluster.log(code).contains("sync stopped"))
+        }
+    }
+
+    @Test func aNodeKilledMidStreamCatchesUpWhenItRestarts() throws {
+        let cluster = try TestCluster(["WST", "EST", "NTH"])
+        for code in ["WST", "EST", "NTH"] { try cluster.start(code) }
+        for call in 0..<6 {
+            try cluster.logCall("WST", caller: "Before and during \(call)")
+            if call == 2 { cluster.signal("NTH", SIGKILL) }  // power lost at the North site
+        }
+        let killed = cluster.waitForExit("NTH")
+        #expect(killed != nil && killed != 0)
+        for call in 0..<3 { try cluster.logCall("EST", caller: "While North is down \(call)") }
+        try cluster.logCall("NTH", caller: "Written at North while its node was down")
+        try cluster.start("NTH")
+        #expect(try cluster.converge(["WST", "EST", "NTH"]), "\(cluster.log("NTH"))")
+        #expect(try cluster.callCount("NTH") == 10)
+        // The restart is a new epoch, which its peers accept.
+        #expect(try cluster.eventually(seconds: 10) { try cluster.status("WST")?.peer("NTH")?.epoch == 2 })
+    }
+
+    @Test func aFrozenNodeIsSeenDownThenCatchesUpWhenItResumes() throws {
+        let cluster = try TestCluster(["WST", "EST", "NTH"])
+        for code in ["WST", "EST", "NTH"] { try cluster.start(code) }
+        try cluster.logCall("WST", caller: "Before the cut")
+        #expect(try cluster.converge(["WST", "EST", "NTH"]))
+        // SIGSTOP isolates EST: its sockets stay open but it sends and answers nothing.
+        cluster.signal("EST", SIGSTOP)
+        for call in 0..<4 { try cluster.logCall("WST", caller: "During the cut \(call)") }
+        try cluster.logCall("NTH", caller: "North during the cut")
+        #expect(try cluster.eventually(seconds: 15) { try cluster.status("WST")?.peer("EST")?.health == "down" })
+        #expect(try cluster.digest("WST") == cluster.digest("NTH") || cluster.converge(["WST", "NTH"]))
+        cluster.signal("EST", SIGCONT)
+        #expect(try cluster.converge(["WST", "EST", "NTH"]), "\(cluster.log("EST"))")
+        #expect(try cluster.callCount("EST") == 6)
+        #expect(try cluster.eventually(seconds: 15) { try cluster.status("WST")?.peer("EST")?.health == "connected" })
+    }
+
+    @Test func aNodeWhoseKeyIsNotInTheTopologyIsRefused() throws {
+        let cluster = try TestCluster(["WST", "EST"])
+        for code in ["WST", "EST"] { try cluster.start(code) }
+        // BAD has its own keys and a topology naming WST, with the same cluster id: WST's topology does not
+        // list BAD's key, so WST refuses the connection.
+        let intruder = try TestCluster(
+            ["BAD"], clusterID: cluster.clusterID,
+            foreign: [("WST", cluster.ports["WST"]!, cluster.path("keys/WST.public.toml"))])
+        try intruder.start("BAD")
+        try intruder.logCall("BAD", caller: "Intruder Record")
+        #expect(
+            try cluster.eventually(seconds: 15) { (try cluster.status("WST")?.clientsRefused ?? 0) > 0 },
+            "\(cluster.log("WST"))")
+        #expect(cluster.log("WST").contains("refused"))
+        #expect(try !cluster.run("WST", ["call", "search", "--name", "Intruder"]).stdout.contains("Intruder"))
+        #expect(try intruder.status("BAD")?.peer("WST")?.health == "down")
+    }
+
+    @Test func aReplicaHoldsOnlyItsOrganisationsDataAndCannotWriteOthers() throws {
+        let cluster = try TestCluster(["WST"], replicas: ["EAR": ["EAL"]])
+        for code in ["WST", "EAR"] { try cluster.start(code) }
+        try cluster.logCall("WST", organisation: "EAL", caller: "Ealing Resident")
+        try cluster.logCall("WST", organisation: "ENF", caller: "Enfield Zebedee")
+        #expect(try cluster.eventually { try cluster.digest("EAR", organisation: "EAL") == cluster.digest("WST", organisation: "EAL") })
+        #expect(
+            try cluster.eventually(seconds: 10) {
+                try cluster.status("EAR")?.held["WST"] == cluster.status("WST")?.held["WST"]
+            })
+        #expect(try cluster.callCount("EAR") == 1)
+        #expect(try cluster.digest("EAR", organisation: "ENF") != cluster.digest("WST", organisation: "ENF"))
+        let refused = try cluster.run(
+            "EAR",
+            [
+                "call", "log", "--po", "ENF", "--option", "dangerous-structures", "--caller-name", "Not Here",
+                "--address", "1 High Street", "--answer", "structure_type=Wall", "--answer", "immediate_danger=Yes",
+                "--offered-at", Times.saturdayNight,
+            ])
+        #expect(refused.status == 65 && refused.stderr.contains("does not hold ENF"), "\(refused)")
+        cluster.signal("EAR", SIGTERM)
+        #expect(cluster.waitForExit("EAR") == 0)
+        // Enfield's change sets reached the replica sealed: no byte of them is readable there.
+        let files = ["nightdesk.sqlite", "nightdesk.sqlite-wal"].compactMap {
+            FileManager.default.contents(atPath: cluster.path("EAR/\($0)"))
+        }
+        #expect(files.allSatisfy { $0.range(of: Data("Zebedee".utf8)) == nil })
+        #expect(files.contains { $0.range(of: Data("Ealing Resident".utf8)) != nil })
+    }
+
+    @Test func metricsAreServedAndConfigurationProblemsStopTheNodeBeforeItStarts() throws {
+        let cluster = try TestCluster(["WST", "EST"])
+        let port = try freeLoopbackPort()
+        try cluster.start("WST", extraConfig: "metrics = \"127.0.0.1:\(port)\"\n")
+        try cluster.start("EST")
+        try cluster.logCall("WST", caller: "Counted")
+        #expect(try cluster.converge(["WST", "EST"]))
+        var body = ""
+        let fetched = cluster.eventually(seconds: 10) {
+            body = httpGet("http://127.0.0.1:\(port)/metrics") ?? ""
+            return body.contains("nightdesk_mesh_change_sets_sent_total")
+        }
+        #expect(fetched, "\(body)")
+        #expect(body.contains("nightdesk_mesh_peer_up{peer=\"EST\"}"))
+        #expect(!body.contains("Counted"), "metrics carry no personal data")
+
+        // A node whose site is not in the topology, or whose key bundle is missing, stops at once (exit 78).
+        let other = try TestCluster(["NTH"])
+        try FileManager.default.copyItem(atPath: cluster.path("cluster.toml"), toPath: other.path("wrong.toml"))
+        for code in ["WST", "EST"] {
+            try FileManager.default.copyItem(
+                atPath: cluster.path("keys/\(code).public.toml"), toPath: other.path("keys/\(code).public.toml"))
+        }
+        try "data = \"NTH\"\ntopology = \"wrong.toml\"\nkeys = \"bundles/NTH\"\n".write(
+            toFile: other.path("NTH.toml"), atomically: true, encoding: .utf8)
+        let notListed = try NightdeskBinary.run(["node", "run", "--config", other.path("NTH.toml")])
+        #expect(notListed.status == 65 && notListed.stderr.contains("site NTH"), "\(notListed)")
+        try FileManager.default.removeItem(atPath: cluster.path("bundles/EST/EST.curve.key"))
+        cluster.signal("EST", SIGTERM)
+        _ = cluster.waitForExit("EST")
+        let noKey = try NightdeskBinary.run(["node", "run", "--config", cluster.path("EST.toml")])
+        #expect(noKey.status == 78 && noKey.stderr.contains("EST.curve.key"), "\(noKey)")
+        let never = try NightdeskBinary.run(["node", "status", "--data", other.path("NTH")])
+        #expect(never.status == 69 && never.stderr.contains("has not run"), "\(never)")
+    }
+}
+
+/// Errors collected from concurrent work.
+final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func record(_ item: String) { lock.withLock { items.append(item) } }
+    var all: [String] { lock.withLock { items } }
+}
+
+/// The body of a GET, or nil when the server does not answer within 5 s.
+func httpGet(_ address: String) -> String? {
+    guard let url = URL(string: address) else { return nil }
+    let result = LockedBox<String?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    URLSession.shared.dataTask(with: url) { data, _, _ in
+        result.set(data.map { String(decoding: $0, as: UTF8.self) })
+        done.signal()
+    }.resume()
+    guard done.wait(timeout: .now() + 5) == .success else { return nil }
+    return result.get()
+}
+
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+    func get() -> Value { lock.withLock { value } }
+}
