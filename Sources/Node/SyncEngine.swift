@@ -178,6 +178,8 @@ actor SyncEngine {
         guard linkGenerations[site] != nil else { return }
         for _ in 0..<SyncLimits.framesPerPeerPerTickMax {
             guard let session = sessions[site], session.mayStream else { return }
+            // Most ticks there is nothing new: answer that from memory rather than the store.
+            guard !session.sentThrough.covers(held) else { return }
             let runs: [SealedRunRecord]
             do {
                 runs = try database.sealedRuns(
