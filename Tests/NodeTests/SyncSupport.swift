@@ -34,7 +34,7 @@ func freeLoopbackPort() throws -> UInt16 {
 }
 
 /// Waits until `condition` holds, checking every 20 ms; false if `timeout` passes first.
-func eventually(within timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(within timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
