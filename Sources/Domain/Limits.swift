@@ -28,4 +28,50 @@ public enum DomainLimits {
     public static let duplicateOffersMax = 10
     /// Default time allowed to pass on a referral (6.4b).
     public static let referralLimitMinutesDefault = 10
+
+    // Rotas, contacts and referrals (7.5, 14.4, 5.2.5, 5.3.2).
+
+    /// Longest identifier of a contact, rota or override.
+    public static let identifierCharactersMax = 64
+    /// Longest name of a contact, rota, stage or layer.
+    public static let contactNameCharactersMax = 200
+    /// Longest email address (RFC 5321 4.5.3.1.3).
+    public static let emailCharactersMax = 254
+    /// Longest sub-category (e.g. a type of housing repair) or area name a rota is narrowed to.
+    public static let rotaScopeCharactersMax = 64
+    /// Most stages one rota may have: stage 1, stage 2, manager and a little room.
+    public static let rotaStagesMax = 6
+    /// Most layers one stage may have.
+    public static let rotaLayersPerStageMax = 12
+    /// Most turns in one rotation.
+    public static let rotationTurnsMax = 500
+    /// Most people on call together in one turn ("often more than 1 person on call").
+    public static let peoplePerTurnMax = 20
+    /// Shortest rotation, in hours: two, so every turn has some real time even when the clocks skip an hour in
+    /// March (a one-hour turn from 01:00 would start and end at the same instant, and its person would never be on).
+    public static let rotationHoursMin = 2
+    /// Longest rotation, in days.
+    public static let rotationDaysMax = 366
+    /// Most restriction windows on one layer (two a day for a week, and spare).
+    public static let restrictionWindowsMax = 21
+    /// Most overrides one rota holds, past and future.
+    public static let overridesPerRotaMax = 20_000
+    /// Longest single override.
+    public static let overrideDaysMax = 366
+    /// An override made less than this long before it starts is a last-minute change (14.4).
+    public static let lastMinuteOverrideHours = 24
+    /// Most rotas for one organisation's Service Option, across its sub-categories and areas.
+    public static let rotasPerOptionMax = 500
+    /// Longest period a gap report or on-call total may cover.
+    public static let rotaReportDaysMax = 93
+    /// Most steps in one Escalation Procedure.
+    public static let escalationStepsMax = 10
+    /// Longest a step may wait for an acknowledgement.
+    public static let acknowledgementWaitMsMax = 60 * 60 * 1_000
+    /// Most attempts recorded on one referral.
+    public static let referralAttemptsMax = 1_000
+    /// Longest referral limit a PO may set (6.4b), in minutes.
+    public static let referralLimitMinutesMax = 24 * 60
+    /// GSM-7 septets in one SMS (5.2.5).
+    public static let smsSeptetsMax = 160
 }

@@ -16,6 +16,10 @@ struct NightdeskBench {
           --seed N          seed of the generated calls and searches (default 1)
                NightdeskBench replication --dir DIR --topology FILE [--local-calls N] [--apply-calls N]
                                           [--merge-calls N] [--seed N]
+               NightdeskBench rota --topology FILE [--rotas N] [--overrides N] [--lookups N] [--seed N]
+          --rotas N         rotas generated over the catalogue's Service Options (default 500)
+          --overrides N     overrides spread over them (default 7500)
+          --lookups N       timed "who is on call" lookups (default 200000)
         """
 
     static func main() {
@@ -30,6 +34,14 @@ struct NightdeskBench {
                     fail("\(error)\n\(usage)", status: 64)
                 }
                 try ReplicationBench(options: options).run()
+            case "rota":
+                let options: RotaBench.Options
+                do {
+                    options = try RotaBench.Options(arguments: arguments)
+                } catch {
+                    fail("\(error)\n\(usage)", status: 64)
+                }
+                try RotaBench(options: options).run()
             default:
                 let options: StoreBench.Options
                 do {
@@ -93,7 +105,7 @@ extension StoreBench {
 
         init(arguments: [String]) throws {
             guard arguments.first == "store" else {
-                throw UsageError(description: "expected the benchmark's name, store or replication, first")
+                throw UsageError(description: "expected the benchmark's name, store, replication or rota, first")
             }
             for (flag, value) in try BenchFlags.pairs(arguments.dropFirst()) {
                 switch flag {
