@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NightdeskCLITests",
-            dependencies: ["nightdesk", "Domain"],
+            dependencies: ["nightdesk", "Domain", "NightdeskTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import NightdeskTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -13,26 +13,6 @@ import Testing
 import Glibc
 #endif
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bound, read back and released).
-func freeLoopbackPort() throws -> UInt16 {
-    let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    try #require(socketDescriptor >= 0)
-    defer { close(socketDescriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketDescriptor, $0, length) }
-    }
-    try #require(bound == 0)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketDescriptor, $0, &length) }
-    }
-    return UInt16(bigEndian: address.sin_port)
-}
-
 /// Waits until `condition` holds, checking every 20 ms; false if `timeout` passes first.
 func eventually(within timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
