@@ -16,9 +16,19 @@ struct NightdeskBench {
           --seed N          seed of the generated calls and searches (default 1)
                NightdeskBench replication --dir DIR --topology FILE [--local-calls N] [--apply-calls N]
                                           [--merge-calls N] [--seed N]
+               NightdeskBench mesh --dir DIR --topology FILE [--calls N] [--live-calls N]
+                                   [--live-calls-per-second N] [--round-trips N] [--seed N]
+          --calls N                    calls in WST's backlog, one change set each, for the catch-up, up to \
+        \(BenchLimits.meshCallsMax) (default \(BenchLimits.meshCallsDefault))
+          --live-calls N               calls logged at WST while propagation is timed \
+        (default \(BenchLimits.liveCallsDefault))
+          --live-calls-per-second N    their rate, 1 to \(BenchLimits.liveCallsPerSecondMax) \
+        (default \(BenchLimits.liveCallsPerSecondDefault))
+          --round-trips N              timed round trips of the baseline's 1 KiB frame \
+        (default \(BenchLimits.roundTripsDefault))
         """
 
-    static func main() {
+    static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             switch arguments.first {
@@ -30,6 +40,14 @@ struct NightdeskBench {
                     fail("\(error)\n\(usage)", status: 64)
                 }
                 try ReplicationBench(options: options).run()
+            case "mesh":
+                let options: MeshBench.Options
+                do {
+                    options = try MeshBench.Options(arguments: arguments)
+                } catch {
+                    fail("\(error)\n\(usage)", status: 64)
+                }
+                try await MeshBench(options: options).run()
             default:
                 let options: StoreBench.Options
                 do {
@@ -93,7 +111,7 @@ extension StoreBench {
 
         init(arguments: [String]) throws {
             guard arguments.first == "store" else {
-                throw UsageError(description: "expected the benchmark's name, store or replication, first")
+                throw UsageError(description: "expected the benchmark's name, store, replication or mesh, first")
             }
             for (flag, value) in try BenchFlags.pairs(arguments.dropFirst()) {
                 switch flag {
