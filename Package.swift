@@ -85,8 +85,11 @@ let package = Package(
                 "Replication",
                 "Store",
                 "Node",
+                "Mesh",
+                "Sodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -20,9 +20,19 @@ struct NightdeskBench {
           --rotas N         rotas generated over the catalogue's Service Options (default 500)
           --overrides N     overrides spread over them (default 7500)
           --lookups N       timed "who is on call" lookups (default 200000)
+               NightdeskBench mesh --dir DIR --topology FILE [--calls N] [--live-calls N]
+                                   [--live-calls-per-second N] [--round-trips N] [--seed N]
+          --calls N                    calls in WST's backlog, one change set each, for the catch-up, up to \
+        \(BenchLimits.meshCallsMax) (default \(BenchLimits.meshCallsDefault))
+          --live-calls N               calls logged at WST while propagation is timed \
+        (default \(BenchLimits.liveCallsDefault))
+          --live-calls-per-second N    their rate, 1 to \(BenchLimits.liveCallsPerSecondMax) \
+        (default \(BenchLimits.liveCallsPerSecondDefault))
+          --round-trips N              timed round trips of the baseline's 1 KiB frame \
+        (default \(BenchLimits.roundTripsDefault))
         """
 
-    static func main() {
+    static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             switch arguments.first {
@@ -42,6 +52,14 @@ struct NightdeskBench {
                     fail("\(error)\n\(usage)", status: 64)
                 }
                 try RotaBench(options: options).run()
+            case "mesh":
+                let options: MeshBench.Options
+                do {
+                    options = try MeshBench.Options(arguments: arguments)
+                } catch {
+                    fail("\(error)\n\(usage)", status: 64)
+                }
+                try await MeshBench(options: options).run()
             default:
                 let options: StoreBench.Options
                 do {
@@ -105,7 +123,7 @@ extension StoreBench {
 
         init(arguments: [String]) throws {
             guard arguments.first == "store" else {
-                throw UsageError(description: "expected the benchmark's name, store, replication or rota, first")
+                throw UsageError(description: "expected the benchmark's name, store, replication, rota or mesh, first")
             }
             for (flag, value) in try BenchFlags.pairs(arguments.dropFirst()) {
                 switch flag {
