@@ -49,8 +49,14 @@ public struct PeerSession: Sendable, Equatable {
     public private(set) var peerHeld = VersionVector()
     /// What this node has sent it since it last said what it holds: the start of the next run to send.
     public private(set) var sentThrough = VersionVector()
-    /// How many more change sets the peer will take.
-    public private(set) var credit = 0
+    /// What the peer held when it last granted credit, and how many change sets beyond that it will take.
+    ///
+    /// Credit counts from the vector of the grant, so change sets in flight when a new grant arrives count
+    /// against it: the window bounds what is in flight, however often the peer grants.
+    public private(set) var grantBase = VersionVector()
+    public private(set) var grant = 0
+    /// Since when the peer has lacked change sets of each origin that this node holds.
+    public private(set) var behindSinceByOrigin: [SiteID: Int64] = [:]
     public private(set) var lastContactMs: Int64?
     public private(set) var remoteState: SiteState?
     /// When the peer last acknowledged more, or this node last had nothing unacknowledged out to it.
@@ -67,7 +73,7 @@ public struct PeerSession: Sendable, Equatable {
 
     /// The connection to the peer dropped: whatever was in flight may be lost, and credit goes with it.
     public mutating func linkDown() {
-        credit = 0
+        grant = 0
         sentThrough = peerHeld
         if case .admitted = admission { admission = .awaitingHello }
     }
@@ -102,7 +108,8 @@ public struct PeerSession: Sendable, Equatable {
         admission = .admitted
         peerHeld = held
         sentThrough = held
-        credit = 0
+        grant = 0
+        grantBase = held
         progressAtMs = nowMs
         return admission
     }
@@ -113,7 +120,8 @@ public struct PeerSession: Sendable, Equatable {
         lastContactMs = nowMs
         guard case .admitted = admission else { return }
         acknowledge(vector, atMs: nowMs)
-        self.credit = Int(credit)
+        grantBase = vector
+        grant = Int(credit)
     }
 
     /// An `ack`: what the peer now holds.
@@ -129,10 +137,25 @@ public struct PeerSession: Sendable, Equatable {
         if let state { remoteState = state }
     }
 
-    /// This node sent `count` change sets, the last of each origin's at `through`.
-    public mutating func sent(count: Int, through: VersionVector) {
-        credit = max(0, credit - count)
+    /// How many more change sets the peer will take now: its grant less what was sent beyond the grant's vector.
+    public var credit: Int {
+        var inFlight = 0
+        for (origin, sent) in sentThrough.entries where sent > grantBase[origin] {
+            inFlight += Int(clamping: sent.rawValue - grantBase[origin].rawValue)
+        }
+        return max(0, grant - inFlight)
+    }
+
+    /// This node is sending change sets up to `through` (recorded before the send, so a second stream
+    /// started while the first waits on the socket does not send them again).
+    public mutating func sent(through: VersionVector) {
         sentThrough = sentThrough.merged(with: through)
+    }
+
+    /// The send recorded by `sent(through:)` did not happen: go back to `previous` (or to what the peer
+    /// acknowledged, if that is further).
+    public mutating func unsent(previous: VersionVector) {
+        sentThrough = previous.merged(with: peerHeld)
     }
 
     private mutating func acknowledge(_ vector: VersionVector, atMs nowMs: Int64) {
@@ -157,6 +180,13 @@ public struct PeerSession: Sendable, Equatable {
             behindSinceMs = nil
         } else if behindSinceMs == nil {
             behindSinceMs = nowMs
+        }
+        for (origin, sequence) in localHeld.entries {
+            if peerHeld[origin] >= sequence {
+                behindSinceByOrigin[origin] = nil
+            } else if behindSinceByOrigin[origin] == nil {
+                behindSinceByOrigin[origin] = nowMs
+            }
         }
         if peerHeld.covers(sentThrough) {
             progressAtMs = nowMs

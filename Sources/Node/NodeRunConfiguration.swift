@@ -106,6 +106,8 @@ public struct NodeRunConfiguration: Sendable {
             allowedClients: Dictionary(uniqueKeysWithValues: others.map { (SiteID($0.code.rawValue), $0.curvePublicKey) }))
         mesh.listenHost = host
         mesh.listenPort = port
+        // A site back from an outage is streamed to once its peers' links reconnect: retry within a second.
+        mesh.reconnectIntervalMax = .seconds(1)
         var dataKeys: [ChangeScope: DataKey] = [:]
         for scope in ring.scopes {
             guard let key = ring.dataKey(for: scope) else { continue }

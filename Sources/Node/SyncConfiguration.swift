@@ -57,6 +57,9 @@ enum SyncLimits {
     static let framesPerPeerPerTickMax = 8
     /// Acknowledgements to a peer are sent at most this often while what this node holds keeps changing.
     static let ackIntervalMs: Int64 = 100
+    /// How long a peer may lack another origin's change sets, while this node sees that origin, before this
+    /// node relays them.
+    static let relayDelayMs: Int64 = 1_000
 }
 
 /// What `node status` shows: written by the running node, read by the command.

@@ -9,6 +9,10 @@ extension SyncEngine {
     /// dropped whole, never applied (DESIGN.md, Sealing: "forged, tampered or replayed change sets are
     /// rejected and counted").
     func receive(_ items: [Data], from peer: SiteID, atMs nowMs: Int64) {
+        // Runs verified in this frame, stored together in one transaction at the end; a later run of the
+        // same origin is verified from the link an earlier one ends at.
+        var verified: [SealedRunInput] = []
+        var frameHeads: [SiteID: (sequence: UInt64, link: Data)] = [:]
         for item in items {
             let run: SealedRun
             do {
@@ -17,31 +21,59 @@ extension SyncEngine {
                 reject("malformed", count: 1, from: peer, reason: "\(error)")
                 continue
             }
-            receive(run, from: peer, atMs: nowMs)
+            if let input = verify(run, from: peer, frameHead: frameHeads[run.origin]) {
+                verified.append(input)
+                frameHeads[run.origin] = (run.lastSequence.rawValue, run.checkpointLink)
+            }
+        }
+        guard !verified.isEmpty else { return }
+        do {
+            let (report, refused) = try database.storeSealedRuns(verified, at: Date(milliseconds: nowMs))
+            for (index, run) in verified.enumerated() {
+                if let error = refused[index] {
+                    reject("chain", count: run.entries.count, from: peer, reason: "\(error)")
+                } else {
+                    noteStored(origin: run.origin, through: OriginSequence(run.first.rawValue + UInt64(run.entries.count) - 1))
+                }
+            }
+            metrics.changeSetsStored.increment(by: Int64(report.stored))
+            metrics.changeSetsDuplicate.increment(by: Int64(report.duplicates))
+            metrics.changeSetsApplied.increment(by: Int64(report.received.applied))
+            if !report.received.refused.isEmpty {
+                logger.warning(
+                    "change sets refused by the store",
+                    metadata: ["peer.site": "\(peer)", "refused": "\(report.received.refused.prefix(3))"])
+            }
+        } catch {
+            logger.error("storing change sets failed", metadata: ["peer.site": "\(peer)", "error": "\(error)"])
         }
     }
 
-    private func receive(_ run: SealedRun, from peer: SiteID, atMs nowMs: Int64) {
+    /// Checks one run completely (signature, chain, envelopes, opening) and returns what to store, or nil
+    /// when it is refused (counted and logged) or adds nothing.
+    private func verify(_ run: SealedRun, from peer: SiteID, frameHead: (sequence: UInt64, link: Data)?)
+        -> SealedRunInput?
+    {
         let origin = run.origin
         let count = run.envelopes.count
         // This site is the only writer of its own log: copies coming back are not news.
         guard origin != configuration.site else {
             metrics.changeSetsDuplicate.increment(by: Int64(count))
-            return
+            return nil
         }
         guard let signer = configuration.signers[origin] else {
             reject("unknown_origin", count: count, from: peer, reason: "origin \(origin) is not in the topology")
-            return
+            return nil
         }
-        let heldSequence = held[origin].rawValue
+        let heldSequence = max(held[origin].rawValue, frameHead?.sequence ?? 0)
         guard run.lastSequence.rawValue > heldSequence else {
             metrics.changeSetsDuplicate.increment(by: Int64(count))
-            return
+            return nil
         }
         guard run.firstSequence.rawValue <= heldSequence + 1 else {
             // Something before it went missing on the way; the peer rewinds and sends it again.
             reject("gap", count: count, from: peer, reason: "\(origin) from \(run.firstSequence), held \(heldSequence)")
-            return
+            return nil
         }
 
         // The signature first: a forged checkpoint costs one verification and no hashing.
@@ -53,22 +85,24 @@ extension SyncEngine {
                 signature: try Signature(bytes: run.checkpointSignature))
         } catch {
             reject("malformed", count: count, from: peer, reason: "\(error)")
-            return
+            return nil
         }
         guard checkpoint.isSigned(by: signer) else {
             reject(
                 "signature", count: count, from: peer,
                 reason: "checkpoint \(origin)/\(run.lastSequence) is not signed by \(origin)'s key")
-            return
+            return nil
         }
         let baseLink: Data
         if run.firstSequence.rawValue == 1 {
             baseLink = genesis(origin)
+        } else if let frameHead, frameHead.sequence == run.firstSequence.rawValue - 1 {
+            baseLink = frameHead.link
         } else {
             guard let link = try? database.sealedLink(origin: origin, sequence: OriginSequence(run.firstSequence.rawValue - 1))
             else {
                 reject("gap", count: count, from: peer, reason: "no link held at \(origin)/\(run.firstSequence.rawValue - 1)")
-                return
+                return nil
             }
             baseLink = link
         }
@@ -76,7 +110,8 @@ extension SyncEngine {
         do {
             link = try GenericHash.Digest(bytes: baseLink)
         } catch {
-            return
+            reject("malformed", count: count, from: peer, reason: "the link held before the run is not a digest")
+            return nil
         }
         var entries: [SealedEntry] = []
         var opened: [Result<ChangeSet, OpenFailure>] = []
@@ -89,13 +124,13 @@ extension SyncEngine {
                 sealed = try SealedChangeSet(decoding: envelope)
             } catch {
                 reject("malformed", count: count, from: peer, reason: "\(origin)/\(sequence): \(error)")
-                return
+                return nil
             }
             guard sealed.origin == origin, sealed.sequence == sequence else {
                 reject(
                     "chain", count: count, from: peer,
                     reason: "envelope of \(sealed.origin)/\(sealed.sequence) at \(origin)/\(sequence)")
-                return
+                return nil
             }
             entries.append(SealedEntry(envelope: envelope, link: link.bytes, clockMs: sealed.clockMs))
             if sequence.rawValue > heldSequence { opened.append(open(sealed)) }
@@ -104,7 +139,7 @@ extension SyncEngine {
             reject(
                 "chain", count: count, from: peer,
                 reason: "\(origin)/\(run.firstSequence)...\(run.lastSequence) does not hash to its checkpoint")
-            return
+            return nil
         }
         var sets: [ChangeSet] = []
         for result in opened {
@@ -113,30 +148,17 @@ extension SyncEngine {
             case .failure(let reason):
                 // The chain verified, so the origin itself sealed this: refuse its run rather than apply part.
                 reject("open", count: count, from: peer, reason: reason.description)
-                return
+                return nil
             }
         }
-        do {
-            let report = try database.storeSealedRun(
-                origin: origin, first: run.firstSequence, baseLink: baseLink, entries: entries,
-                checkpoints: [StoredCheckpoint(
+        return SealedRunInput(
+            origin: origin, first: run.firstSequence, baseLink: baseLink, entries: entries,
+            checkpoints: [
+                StoredCheckpoint(
                     origin: origin, sequence: run.lastSequence, link: run.checkpointLink,
-                    signature: run.checkpointSignature)],
-                opened: sets, at: Date(milliseconds: nowMs))
-            noteStored(origin: origin, through: run.lastSequence)
-            metrics.changeSetsStored.increment(by: Int64(report.stored))
-            metrics.changeSetsDuplicate.increment(by: Int64(report.duplicates))
-            metrics.changeSetsApplied.increment(by: Int64(report.received.applied))
-            if !report.received.refused.isEmpty {
-                logger.warning(
-                    "change sets refused by the store",
-                    metadata: ["peer.site": "\(peer)", "refused": "\(report.received.refused.prefix(3))"])
-            }
-        } catch let error as SealedLogError {
-            reject("chain", count: count, from: peer, reason: "\(error)")
-        } catch {
-            logger.error("storing change sets failed", metadata: ["peer.site": "\(peer)", "error": "\(error)"])
-        }
+                    signature: run.checkpointSignature)
+            ],
+            opened: sets)
     }
 
     /// The change set inside `sealed`, or a placeholder when this site holds no key for its scope: the

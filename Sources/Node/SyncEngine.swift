@@ -178,12 +178,13 @@ actor SyncEngine {
         guard linkGenerations[site] != nil else { return }
         for _ in 0..<SyncLimits.framesPerPeerPerTickMax {
             guard let session = sessions[site], session.mayStream else { return }
+            let from = streamingStart(for: session)
             // Most ticks there is nothing new: answer that from memory rather than the store.
-            guard !session.sentThrough.covers(held) else { return }
+            guard !from.covers(held) else { return }
             let runs: [SealedRunRecord]
             do {
                 runs = try database.sealedRuns(
-                    missingFrom: session.sentThrough, setsMax: min(session.credit, SyncLimits.frameSetsMax))
+                    missingFrom: from, setsMax: min(session.credit, SyncLimits.frameSetsMax))
             } catch {
                 logger.error("reading the sealed log failed", metadata: ["error": "\(error)"])
                 return
@@ -201,17 +202,41 @@ actor SyncEngine {
                 through = through.merged(with: VersionVector([run.origin: run.checkpoint.sequence]))
                 count += run.envelopes.count
             }
+            // Recorded before the send: while this one waits on the socket, another stream (a tick, a request)
+            // must start after it rather than send the same runs again.
+            let previous = session.sentThrough
+            sessions[site]!.sent(through: through)
             do {
                 try await endpoint.send(to: site, frame: .changeSets(items))
             } catch .peerUnavailable {
                 sessions[site]?.linkDown()
                 return
             } catch {
+                sessions[site]?.unsent(previous: previous)
                 return  // wouldBlock (the link is full) or stopping: try again next tick
             }
-            sessions[site]!.sent(count: count, through: through)
             metrics.changeSetsSent.increment(by: Int64(count))
         }
+    }
+
+    /// Where streaming to a peer starts: after what was sent, except that another origin's change sets are
+    /// relayed only when this node cannot see that origin, or the peer has lacked them for `relayDelayMs`.
+    ///
+    /// In a full mesh each site gets an origin's change sets straight from it; relaying them at once as well
+    /// would send nearly everything twice. The delay keeps relaying for when it is needed: a link down, or
+    /// down only between the origin and this peer.
+    private func streamingStart(for session: PeerSession) -> VersionVector {
+        var start = session.sentThrough
+        let nowMs = nowMs
+        for (origin, sequence) in held.entries where origin != configuration.site {
+            let originVisible =
+                linkGenerations[origin] != nil && sessions[origin]?.lastContactMs.map { nowMs - $0 < 2_000 } == true
+            let lackingSinceMs = session.behindSinceByOrigin[origin] ?? nowMs
+            if origin == session.site || (originVisible && nowMs - lackingSinceMs < SyncLimits.relayDelayMs) {
+                start = start.merged(with: VersionVector([origin: sequence]))
+            }
+        }
+        return start
     }
 
     /// Tells an admitted peer what this node now holds, at most every `ackIntervalMs`.

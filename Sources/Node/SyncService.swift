@@ -58,8 +58,10 @@ public struct SyncService: Service {
     }
 
     private func drain(_ engine: SyncEngine, configuration: SyncConfiguration) async {
+        // A cancelled task cannot sleep, so draining would spin: cancellation means stop now.
+        guard !Task.isCancelled else { return }
         let deadline = ContinuousClock.now + configuration.drainTimeout
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline, !Task.isCancelled {
             await engine.tick()
             if await engine.unsealed == 0, await engine.ownChangeSetsAcknowledged { return }
             try? await Task.sleep(for: configuration.tickInterval)

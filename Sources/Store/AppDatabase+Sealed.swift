@@ -44,6 +44,28 @@ public struct SealedEntry: Sendable {
     }
 }
 
+/// A verified run to store: see `AppDatabase.storeSealedRun`.
+public struct SealedRunInput: Sendable {
+    public let origin: SiteID
+    public let first: OriginSequence
+    public let baseLink: Data
+    public let entries: [SealedEntry]
+    public let checkpoints: [StoredCheckpoint]
+    public let opened: [ChangeSet]
+
+    public init(
+        origin: SiteID, first: OriginSequence, baseLink: Data, entries: [SealedEntry], checkpoints: [StoredCheckpoint],
+        opened: [ChangeSet]
+    ) {
+        self.origin = origin
+        self.first = first
+        self.baseLink = baseLink
+        self.entries = entries
+        self.checkpoints = checkpoints
+        self.opened = opened
+    }
+}
+
 /// Consecutive sealed change sets of one origin ending at a checkpoint: the unit a peer can verify.
 public struct SealedRunRecord: Sendable {
     public let origin: SiteID
@@ -184,7 +206,47 @@ extension AppDatabase {
         origin: SiteID, first: OriginSequence, baseLink: Data, entries: [SealedEntry],
         checkpoints: [StoredCheckpoint], opened: [ChangeSet], at instant: Date
     ) throws -> SealedStoreReport {
+        let run = SealedRunInput(
+            origin: origin, first: first, baseLink: baseLink, entries: entries, checkpoints: checkpoints, opened: opened)
+        return try write { db in try storeSealedRun(db, run, at: instant) }
+    }
+
+    /// Stores several verified runs in one transaction (one sync to disk for a whole frame), each in a
+    /// savepoint of its own: a run refused for `SealedLogError` leaves the others stored. Returns what was
+    /// stored in all, and the refusal of each refused run by its index.
+    public func storeSealedRuns(_ runs: [SealedRunInput], at instant: Date) throws
+        -> (report: SealedStoreReport, refused: [Int: SealedLogError])
+    {
         try write { db in
+            var total = SealedStoreReport()
+            var refused: [Int: SealedLogError] = [:]
+            for (index, run) in runs.enumerated() {
+                var report = SealedStoreReport()
+                do {
+                    try db.inSavepoint {
+                        report = try storeSealedRun(db, run, at: instant)
+                        return .commit
+                    }
+                } catch let error as SealedLogError {
+                    refused[index] = error
+                    continue
+                }
+                total.stored += report.stored
+                total.duplicates += report.duplicates
+                total.received.stored += report.received.stored
+                total.received.duplicates += report.received.duplicates
+                total.received.applied += report.received.applied
+                total.received.quarantined += report.received.quarantined
+                total.received.refused += report.received.refused
+            }
+            return (total, refused)
+        }
+    }
+
+    func storeSealedRun(_ db: Database, _ run: SealedRunInput, at instant: Date) throws -> SealedStoreReport {
+        let (origin, first, baseLink, entries, checkpoints, opened) =
+            (run.origin, run.first, run.baseLink, run.entries, run.checkpoints, run.opened)
+        do {
             var report = SealedStoreReport()
             let held = try sealedHead(db, origin: origin)
             let heldSequence = held?.sequence.rawValue ?? 0

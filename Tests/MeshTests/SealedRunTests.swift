@@ -118,29 +118,35 @@ import Testing
         #expect(admitted().admission == .admitted)
     }
 
-    @Test func nothingStreamsWithoutCreditAndCreditIsSpentBySending() {
+    @Test func nothingStreamsWithoutCreditAndCreditBoundsWhatIsInFlight() {
         var session = admitted()
         #expect(!session.mayStream)
         session.receivedRequest(vector: VersionVector([west: OriginSequence(4)]), credit: 100, atMs: 1_010)
         #expect(session.mayStream && session.credit == 100)
-        session.sent(count: 60, through: VersionVector([west: OriginSequence(64)]))
+        session.sent(through: VersionVector([west: OriginSequence(64)]))
         #expect(session.credit == 40 && session.sentThrough[west] == OriginSequence(64))
-        session.sent(count: 64, through: VersionVector([west: OriginSequence(128)]))
+        session.sent(through: VersionVector([west: OriginSequence(104)]))
         #expect(session.credit == 0 && !session.mayStream)
-        // A new grant replaces the old one rather than adding to it.
-        session.receivedRequest(vector: VersionVector([west: OriginSequence(64)]), credit: 10, atMs: 1_020)
-        #expect(session.credit == 10 && session.sentThrough[west] == OriginSequence(128))
+        // A new grant counts from what the peer held when it granted: the 40 sets still in flight use it up.
+        session.receivedRequest(vector: VersionVector([west: OriginSequence(64)]), credit: 50, atMs: 1_020)
+        #expect(session.credit == 10 && session.sentThrough[west] == OriginSequence(104))
+        // A send that did not happen gives its credit back.
+        let before = session.sentThrough
+        session.sent(through: VersionVector([west: OriginSequence(114)]))
+        #expect(session.credit == 0)
+        session.unsent(previous: before)
+        #expect(session.credit == 10 && session.sentThrough[west] == OriginSequence(104))
     }
 
     @Test func unacknowledgedSetsAreSentAgainAfterAPauseOrALostLink() {
         var session = admitted()
         session.receivedRequest(vector: VersionVector([west: OriginSequence(4)]), credit: 100, atMs: 1_000)
-        session.sent(count: 10, through: VersionVector([west: OriginSequence(14)]))
+        session.sent(through: VersionVector([west: OriginSequence(14)]))
         session.tick(localHeld: VersionVector([west: OriginSequence(14)]), atMs: 2_000, settings: settings)
         #expect(session.sentThrough[west] == OriginSequence(14))
         session.tick(localHeld: VersionVector([west: OriginSequence(14)]), atMs: 4_001, settings: settings)
         #expect(session.sentThrough[west] == OriginSequence(4), "rewound to what the peer acknowledged")
-        session.sent(count: 10, through: VersionVector([west: OriginSequence(14)]))
+        session.sent(through: VersionVector([west: OriginSequence(14)]))
         session.linkDown()
         #expect(session.sentThrough[west] == OriginSequence(4) && session.credit == 0)
         #expect(session.admission == .awaitingHello)
