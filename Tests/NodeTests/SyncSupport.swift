@@ -55,7 +55,7 @@ final class SyncTestSite: @unchecked Sendable {
     func start(
         in cluster: [SyncTestSite], keys: [String: DataKey], clusterID: String = "test-cluster",
         signersFrom: [SyncTestSite]? = nil
-    ) throws {
+    ) async throws {
         let others = cluster.filter { $0.code != code }
         var mesh = MeshConfiguration(
             site: site, keyPair: curve,
@@ -78,6 +78,8 @@ final class SyncTestSite: @unchecked Sendable {
         let service = SyncService(
             configuration: configuration, database: database, metrics: metrics, logger: logger)
         self.service = service
+        // Bind here, so a start that fails fails the test rather than leaving a site silently absent.
+        _ = try await service.start()
         task = Task { try await service.run() }
     }
 

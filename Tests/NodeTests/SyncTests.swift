@@ -14,7 +14,7 @@ import Testing
     @Test func threeSitesWritingConcurrentlyConverge() async throws {
         let keys = try clusterDataKeys()
         let sites = try ["WST", "EST", "NTH"].map { try SyncTestSite($0) }
-        for site in sites { try site.start(in: sites, keys: keys) }
+        for site in sites { try await site.start(in: sites, keys: keys) }
         for (index, site) in sites.enumerated() {
             try site.logCalls(40 + index, caller: "Caller \(site.code)")
         }
@@ -39,7 +39,7 @@ import Testing
         let west = try SyncTestSite("WST")
         let replica = try SyncTestSite("EAR", holds: ["EAL"])
         let sites = [west, replica]
-        for site in sites { try site.start(in: sites, keys: keys) }
+        for site in sites { try await site.start(in: sites, keys: keys) }
         try west.logCalls(5, organisation: "EAL", caller: "Ealing Caller")
         try west.logCalls(5, organisation: "ENF", caller: "Enfield Zebedee")
         let converged = try await eventually {
@@ -63,8 +63,8 @@ import Testing
         let keys = try clusterDataKeys()
         let west = try SyncTestSite("WST")
         let east = try SyncTestSite("EST")
-        try west.start(in: [west, east], keys: keys, clusterID: "london")
-        try east.start(in: [west, east], keys: keys, clusterID: "elsewhere")
+        try await west.start(in: [west, east], keys: keys, clusterID: "london")
+        try await east.start(in: [west, east], keys: keys, clusterID: "elsewhere")
         try west.logCalls(3)
         let refused = try await eventually(within: .seconds(5)) {
             guard let data = try? Data(contentsOf: URL(fileURLWithPath: east.folder.path("status.json"))) else {
@@ -88,9 +88,9 @@ import Testing
         let middle = try SyncTestSite("CEN")
         let north = try SyncTestSite("NTH")
         // WST and NTH have no link to each other: everything between them goes through MID.
-        try west.start(in: [west, middle], keys: keys, signersFrom: [west, middle, north])
-        try middle.start(in: [west, middle, north], keys: keys)
-        try north.start(in: [middle, north], keys: keys, signersFrom: [west, middle, north])
+        try await west.start(in: [west, middle], keys: keys, signersFrom: [west, middle, north])
+        try await middle.start(in: [west, middle, north], keys: keys)
+        try await north.start(in: [middle, north], keys: keys, signersFrom: [west, middle, north])
         try west.logCalls(7, caller: "From West")
         try north.logCalls(3, caller: "From North")
         let converged = try await eventually { try Set([west, middle, north].map { try $0.digest() }).count == 1 }
@@ -103,13 +103,13 @@ import Testing
         let keys = try clusterDataKeys()
         let sites = try ["WST", "EST"].map { try SyncTestSite($0) }
         let (west, east) = (sites[0], sites[1])
-        for site in sites { try site.start(in: sites, keys: keys) }
+        for site in sites { try await site.start(in: sites, keys: keys) }
         try west.logCalls(2)
         #expect(try await eventually { try east.database.callCounts().total == 2 })
         await east.stop()
         for _ in 0..<5 { try west.logCalls(20) }
         try east.logCalls(1, caller: "Written while cut off")
-        try east.start(in: sites, keys: keys)
+        try await east.start(in: sites, keys: keys)
         let converged = try await eventually { try west.digest() == east.digest() }
         for site in sites { await site.stop() }
         #expect(converged)
@@ -121,7 +121,7 @@ import Testing
         let west = try SyncTestSite("WST")
         let evil = try SyncTestSite("BAD")
         let north = try SyncTestSite("NTH")  // in the topology, not running
-        try west.start(in: [west, evil], keys: keys, signersFrom: [west, evil, north])
+        try await west.start(in: [west, evil], keys: keys, signersFrom: [west, evil, north])
         // EVL is a member of the cluster that speaks the protocol by hand.
         var mesh = MeshConfiguration(
             site: evil.site, keyPair: evil.curve,
