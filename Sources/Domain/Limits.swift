@@ -97,4 +97,9 @@ public enum DomainLimits {
     public static let loneWorkerCodeCharactersMax = 64
     /// Longest stored credential hash (an encoded Argon2id string is about 100 characters).
     public static let credentialHashCharactersMax = 512
+
+    // Timers across the cluster (8.9, DESIGN.md "Failover and traffic").
+
+    /// Most sites, voting and replica, one cluster may have.
+    public static let clusterSitesMax = 32
 }
