@@ -102,4 +102,13 @@ public enum DomainLimits {
 
     /// Most sites, voting and replica, one cluster may have.
     public static let clusterSitesMax = 32
+    /// Most heartbeat samples kept per peer for the cluster clock.
+    public static let clockSamplesPerPeerMax = 16
+    /// Default age after which a heartbeat sample no longer counts towards cluster time.
+    public static let clockSampleWindowMsDefault = 60_000
+    /// Default bound on a heartbeat's one-way delay between sites.
+    public static let oneWayDelayMsMaxDefault = 500
+    /// Largest one-way delay bound, and largest sample window, that may be configured.
+    public static let oneWayDelayMsMaxLimit = 10_000
+    public static let clockSampleWindowMsMax = 10 * 60 * 1_000
 }
