@@ -146,3 +146,24 @@ public struct PhoneNumber: Hashable, Codable, Sendable, CustomStringConvertible 
             "phone number '\(text)' is not a valid UK number: give it as 020 7946 0001, 07700 900123 or +44 20 7946 0001")
     }
 }
+
+/// Identifier of a call handler or supervisor at a site, e.g. `wst-akhan`, as they sign in.
+public struct HandlerID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(_ text: String) throws {
+        rawValue = try checkedSlug(text, what: "handler id", example: "wst-akhan")
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}

@@ -74,4 +74,41 @@ public enum DomainLimits {
     public static let referralLimitMinutesMax = 24 * 60
     /// GSM-7 septets in one SMS (5.2.5).
     public static let smsSeptetsMax = 160
+
+    // Lone-worker sessions (5.2.3.6).
+
+    /// Shortest expected time on site, and shortest extension a check-in may ask for.
+    public static let loneWorkerDurationMsMin = 5 * 60 * 1_000
+    /// Longest expected time on site, and longest extension a check-in may ask for.
+    public static let loneWorkerDurationMsMax = 12 * 60 * 60 * 1_000
+    /// Longest a session may run from its start to its deadline, however many check-ins extend it.
+    public static let loneWorkerSessionMsMax = 24 * 60 * 60 * 1_000
+    /// Most check-ins one session may record.
+    public static let loneWorkerCheckInsMax = 100
+    /// Default time a handler has to acknowledge an amber alert before it goes red.
+    public static let loneWorkerAcknowledgementWindowMsDefault = 5 * 60 * 1_000
+    /// Shortest and longest acknowledgement window a PO may agree.
+    public static let loneWorkerAcknowledgementWindowMsMin = 60 * 1_000
+    public static let loneWorkerAcknowledgementWindowMsMax = 60 * 60 * 1_000
+    /// Longest description of where the officer is, or of the task they are doing.
+    public static let loneWorkerTextCharactersMax = 400
+    /// Shortest and longest check-out code word or PIN, after normalising.
+    public static let loneWorkerCodeCharactersMin = 4
+    public static let loneWorkerCodeCharactersMax = 64
+    /// Longest stored credential hash (an encoded Argon2id string is about 100 characters).
+    public static let credentialHashCharactersMax = 512
+
+    // Timers across the cluster (8.9, DESIGN.md "Failover and traffic").
+
+    /// Most sites, voting and replica, one cluster may have.
+    public static let clusterSitesMax = 32
+    /// Most heartbeat samples kept per peer for the cluster clock.
+    public static let clockSamplesPerPeerMax = 16
+    /// Default age after which a heartbeat sample no longer counts towards cluster time.
+    public static let clockSampleWindowMsDefault = 60_000
+    /// Default bound on a heartbeat's one-way delay between sites.
+    public static let oneWayDelayMsMaxDefault = 500
+    /// Largest one-way delay bound, and largest sample window, that may be configured.
+    public static let oneWayDelayMsMaxLimit = 10_000
+    public static let clockSampleWindowMsMax = 10 * 60 * 1_000
 }
