@@ -51,11 +51,15 @@ extension AppDatabase {
 
     /// Refers a call: finds who is on call now, fixes the escalation plan from the organisation's procedure (or the
     /// standard one), sets the deadline to the organisation's limit after the call ended (10 minutes unless it set
-    /// another, 6.4b), and moves the call to `referred`. A call with no end time recorded ends now.
+    /// another, 6.4b), and moves the call to `referred`. A call with no end time recorded ends when it is referred.
+    ///
+    /// `instant` is when the referral is made; `recordedAt`, the time of this site's clock, stamps the change set
+    /// (it defaults to `instant`; a referral recorded after the fact is stamped when it is recorded).
     @discardableResult
-    public func refer(_ reference: CallReference, subCategory: String? = nil, author: String, at instant: Date) throws
-        -> ReferralStart
-    {
+    public func refer(
+        _ reference: CallReference, subCategory: String? = nil, author: String, at instant: Date,
+        recordedAt: Date? = nil
+    ) throws -> ReferralStart {
         try write { db in
             let catalogue = try self.catalogue(db)
             guard let call = try Self.fetchCall(db, reference) else {
@@ -85,7 +89,8 @@ extension AppDatabase {
                 directory: directory, callEndedAt: call.endedAt ?? instant,
                 referralLimitMinutes: organisation.referralLimitMinutes)
             let site = try localSite(db).rawValue
-            try commitLocal(db, at: instant, scope: .organisation(call.organisation.rawValue)) { context in
+            let scope = ChangeScope.organisation(call.organisation.rawValue)
+            try commitLocal(db, at: recordedAt ?? instant, scope: scope) { context in
                 var operations = [
                     RowOperation(
                         table: ReplicatedTables.referral.table, key: reference.description,
@@ -125,11 +130,11 @@ extension AppDatabase {
     }
 
     /// Records an attempt to pass a referral, checked against its escalation (5.3.2): the contact the procedure
-    /// asks for next, or an acknowledgement from someone already contacted.
+    /// asks for next, or an acknowledgement from someone already contacted. `recordedAt` is as for `refer`.
     @discardableResult
     public func recordAttempt(
         _ reference: CallReference, contact: OnCallContactID, channel: ChannelKind, outcome: ReferralOutcome,
-        author: String, at instant: Date
+        author: String, at instant: Date, recordedAt: Date? = nil
     ) throws -> ReferralRecord {
         try write { db in
             guard let record = try Self.referralRecord(db, reference) else { throw Self.noReferral(reference) }
@@ -139,7 +144,8 @@ extension AppDatabase {
             let stored = try Row.fetchOne(
                 db, sql: "SELECT status, passed_at_ms, acknowledged_by FROM referral WHERE call_reference = ?",
                 arguments: [reference.description])
-            try commitLocal(db, at: instant, scope: .organisation(record.organisation.rawValue)) { context in
+            let scope = ChangeScope.organisation(record.organisation.rawValue)
+            try commitLocal(db, at: recordedAt ?? instant, scope: scope) { context in
                 // The row keeps a summary for listing; only what this attempt changed is written.
                 var summary: [String: FieldValue] = [:]
                 let status = ReferralStatus(rawValue: (stored?["status"] as String?) ?? "") ?? .open
