@@ -328,20 +328,20 @@ public struct DispatchSummary: Sendable, Equatable, Encodable {
     public let cases: Int
     public let averageSeconds: Double?
     public let maxSeconds: Double?
-    /// Passed on after the organisation's limit (6.4b), or never passed on.
+    /// Passed on after the organisation's limit (6.4b), or not passed on and past it.
     public let overLimit: [CallReference]
     /// Never passed on.
     public let notPassed: [CallReference]
 
-    /// One summary per option, by option.
-    public static func of(_ referrals: [ReferralRecord]) -> [DispatchSummary] {
+    /// One summary per option, by option, as it stands at `now`.
+    public static func of(_ referrals: [ReferralRecord], at now: Date) -> [DispatchSummary] {
         Dictionary(grouping: referrals, by: \.option).sorted { $0.key < $1.key }.map { option, records in
             let times = records.compactMap(\.dispatchSeconds)
             let sorted = records.sorted { $0.reference < $1.reference }
             return DispatchSummary(
                 option: option, cases: times.count,
                 averageSeconds: times.isEmpty ? nil : times.reduce(0, +) / Double(times.count), maxSeconds: times.max(),
-                overLimit: sorted.filter { ($0.escalation.passedAt ?? .distantFuture) > $0.deadline }.map(\.reference),
+                overLimit: sorted.filter { $0.escalation.isOverdue(at: now) }.map(\.reference),
                 notPassed: sorted.filter { $0.escalation.passedAt == nil }.map(\.reference))
         }
     }

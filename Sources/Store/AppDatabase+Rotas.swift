@@ -249,16 +249,22 @@ extension AppDatabase {
     /// The directory as `db` sees it. Only a directory read from committed rows is cached: one built inside a write
     /// transaction may yet be rolled back.
     func onCallDirectory(_ db: Database, cacheable: Bool) throws -> RotaDirectory {
-        let key = [
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM oncall_directory_version WHERE id = 1"))
-                ?? 0,
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT catalogue_version FROM node_identity WHERE id = 1"))
-                ?? 0,
-        ]
+        let key = try directoryKey(db)
         if let cached = rotaDirectoryCache.value(key: key) { return cached }
         let built = try RotaRows.directory(db, calendar: try catalogue(db).calendar)
         if cacheable { rotaDirectoryCache.store(built, key: key) }
         return built
+    }
+
+    /// What the directory is built from, as a key: the count of changes to contacts, rotas and overrides, and the
+    /// catalogue's version.
+    func directoryKey(_ db: Database) throws -> [Int64] {
+        let changes = "SELECT version FROM oncall_directory_version WHERE id = 1"
+        let catalogue = "SELECT catalogue_version FROM node_identity WHERE id = 1"
+        return [
+            try Int64.fetchOne(db.cachedStatement(sql: changes)) ?? 0,
+            try Int64.fetchOne(db.cachedStatement(sql: catalogue)) ?? 0,
+        ]
     }
 
     /// Who is on call for a call, stage by stage, or the gap (7.5). Refuses an organisation not served here or an

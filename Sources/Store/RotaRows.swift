@@ -12,11 +12,6 @@ public struct RotaDirectory: Sendable {
     /// Rows left out because they break a rule, e.g. a rota naming a contact withdrawn at another site at the same
     /// time. Empty unless two sites changed related rows at once.
     public let problems: [String]
-
-    /// A contact that may be put on a rota now.
-    public func activeContact(_ id: OnCallContactID) -> OnCallContact? {
-        withdrawn.contains(id) ? nil : directory.contact(id)
-    }
 }
 
 /// The last directory built from committed rows, kept while the rows it was built from are unchanged.

@@ -191,7 +191,8 @@ struct ReferralCommand: ParsableCommand {
                 let code = try OrganisationCode(organisation)
                 let parsed = try LocalMonth(parsing: month)
                 let folder = try dataOptions.open()
-                let summaries = DispatchSummary.of(try folder.database.referrals(organisation: code, month: parsed))
+                let summaries = DispatchSummary.of(
+                    try folder.database.referrals(organisation: code, month: parsed), at: Date())
                 if output.json {
                     try printJSON(summaries)
                     return

@@ -55,6 +55,11 @@ struct RotaCommand: ParsableCommand {
         func run() throws {
             try runReportingErrors {
                 let folder = try dataOptions.open()
+                // Rows two sites changed at once in ways that break a rule are left out of lookups: say so.
+                for problem in try folder.database.onCallDirectory().problems {
+                    var standardError = FileHandle.standardError
+                    print("warning: \(problem)", to: &standardError)
+                }
                 if let organisation {
                     let rotas = try folder.database.rotas(organisation: try OrganisationCode(organisation))
                     if output.json {

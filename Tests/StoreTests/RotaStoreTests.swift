@@ -246,6 +246,25 @@ import Testing
             !sets.isEmpty && sets.allSatisfy { $0.scope == .organisation("EAL") || $0.scope == .organisation("WAN") })
     }
 
+    @Test func theDirectoryIsBuiltOnceUntilWhatItIsBuiltFromChanges() throws {
+        let test = try TestDatabase()
+        try F.setUp(test)
+        let cache = test.database.rotaDirectoryCache
+        let key = try test.database.read { db in try test.database.directoryKey(db) }
+        // Writes check against a directory they build themselves: only a lookup of committed rows is kept.
+        #expect(cache.value(key: key) == nil)
+        #expect(try test.onCallIDs(at: monday) == ["eal-ann"])
+        #expect(cache.value(key: key) != nil)
+        try test.database.setRota(F.structuresRota(stage1: ["eal-ben", "eal-ann"]), at: monday)
+        let changed = try test.database.read { db in try test.database.directoryKey(db) }
+        #expect(changed != key)
+        #expect(cache.value(key: changed) == nil)
+        #expect(try test.onCallIDs(at: monday) == ["eal-ben"])
+        // Reloading the catalogue (whose calendar the directory uses) also makes a new key.
+        try test.database.loadCatalogue(try Fixtures.catalogue(), at: monday)
+        #expect(try test.database.read { db in try test.database.directoryKey(db) } != changed)
+    }
+
     @Test func gapsAndMonthlyHoursComeFromTheStoredRotas() throws {
         let test = try TestDatabase()
         try F.setUp(test)
