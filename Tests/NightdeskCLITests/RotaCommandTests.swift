@@ -177,7 +177,7 @@ import Testing
         let onRota = try site.refusedWritingNothing(["contact", "withdraw", "--id", "eal-bjones"])
         #expect(onRota.stderr.contains("rota eal-dangerous-structures"), "\(onRota)")
         try site.refusedWritingNothing(["contact", "update", "--id", "eal-nobody", "--name", "X"], status: 66)
-        try site.refusedWritingNothing(["rota", "show", "eal-nothing"], status: 66)
+        #expect(try site.run(["rota", "show", "eal-nothing"]).status == 66)
         try site.refusedWritingNothing(
             [
                 "rota", "override", "add", "eal-nothing", "--id", "x", "--person", "eal-asmith", "--from", "now",
@@ -209,6 +209,7 @@ import Testing
             """)
         let fallback = try site.refusedWritingNothing(["procedure", "set", "--file", procedure])
         #expect(fallback.stderr.contains("enf-rkhan of ENF"), "\(fallback)")
-        try site.refusedWritingNothing(["rota", "who", "--po", "XYZ", "--option", "noise-patrol"])
+        let unknown = try site.run(["rota", "who", "--po", "XYZ", "--option", "noise-patrol"])
+        #expect(unknown.status == 65 && unknown.stderr.contains("organisation XYZ is not served here"), "\(unknown)")
     }
 }
