@@ -266,7 +266,7 @@ public struct ReferralEscalation: Sendable {
             .lifecycle, "cannot record \(attempt.channel.rawValue) to \(attempt.contact): " + Self.explain(expected))
     }
 
-    private mutating func accept(_ attempt: ReferralAttempt, from contact: OnCallContact) {
+    mutating func accept(_ attempt: ReferralAttempt, from contact: OnCallContact) {
         attempts.append(attempt)
         if passedAt == nil, attempt.outcome.passesReferral || attempt.outcome == .sent { passedAt = attempt.at }
         if attempt.outcome.passesReferral { acknowledgedBy = contact }

@@ -15,6 +15,7 @@ public final class AppDatabase: Sendable {
     public let clockSkewBoundMs: Int64
     let gate = ApplyGate()
     private let cachedCatalogue = Mutex<(version: Int64, catalogue: Catalogue)?>(nil)
+    let rotaDirectoryCache = RotaDirectoryCache()
 
     /// Opens (and migrates) the database at `path`; refuses one written by a newer version.
     /// `nil` opens a private in-memory database (for simulations).

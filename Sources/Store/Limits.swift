@@ -10,6 +10,8 @@ public enum StoreLimits {
     public static let gazetteerRowsMax = 2_000_000
     /// Most search words taken from one field; more narrow nothing and only slow the query.
     public static let searchTermsMax = 8
+    /// Most referrals one listing returns (outstanding, overdue, or a month's for a report).
+    public static let referralsListedMax = 5_000
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeoutMs = 5_000
 }

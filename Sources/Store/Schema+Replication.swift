@@ -72,8 +72,80 @@ enum ReplicatedTables {
         ],
         organisationColumn: "organisation_code")
 
+    // On-call rotas and referrals (v6). Contacts, rotas, overrides and procedures are Regularly Variable Data (2.3.3):
+    // each write carries every field of its row, so a row merges as a whole, the last writer winning.
+
+    /// On-call Duty Staff and contractors; a contact is withdrawn, not deleted, so past referrals still name them.
+    static let oncallContact = TableRules(
+        table: "oncall_contact", keyColumn: "contact_id", kind: .registers,
+        fields: [
+            ("organisation_code", .immutable), ("name", .lastWriterWins), ("role", .lastWriterWins),
+            ("phone", .lastWriterWins), ("mobile", .lastWriterWins), ("email", .lastWriterWins),
+            ("pager", .lastWriterWins), ("manager_id", .lastWriterWins), ("withdrawn", .lastWriterWins),
+        ],
+        organisationColumn: "organisation_code")
+
+    /// A rota: what it covers is fixed when it is made; its stages, layers and rotations are one document, edited as
+    /// a whole (7.5).
+    static let oncallRota = TableRules(
+        table: "oncall_rota", keyColumn: "rota_id", kind: .registers,
+        fields: [
+            ("organisation_code", .immutable), ("service_option_code", .immutable), ("sub_category", .immutable),
+            ("area", .immutable), ("name", .lastWriterWins), ("stages_json", .lastWriterWins),
+        ],
+        organisationColumn: "organisation_code")
+
+    /// A change to who is on call (14.4), keyed `rota/override`; one cancelled before it starts is removed with a
+    /// tombstone, one cancelled while in force has its end brought forward.
+    static let rotaOverride = TableRules(
+        table: "rota_override", keyColumn: "override_key", kind: .registers,
+        fields: [
+            ("rota_id", .immutable), ("override_id", .immutable), ("organisation_code", .immutable),
+            ("stage", .lastWriterWins), ("starts_at_ms", .lastWriterWins), ("ends_at_ms", .lastWriterWins),
+            ("contacts_json", .lastWriterWins), ("replacing_id", .lastWriterWins), ("created_at_ms", .lastWriterWins),
+            ("reason", .lastWriterWins),
+        ],
+        organisationColumn: "organisation_code")
+
+    /// An organisation's Escalation Procedure for one Service Option (5.3.2), keyed `ORG/option`.
+    static let escalationProcedure = TableRules(
+        table: "escalation_procedure", keyColumn: "procedure_key", kind: .registers,
+        fields: [
+            ("organisation_code", .immutable), ("service_option_code", .immutable), ("steps_json", .lastWriterWins),
+            ("fallback_json", .lastWriterWins),
+        ],
+        organisationColumn: "organisation_code")
+
+    /// A referral of a call to On-call Duty Staff (6.4b), keyed by the call's reference. Its status only moves
+    /// forward, open < passed < acknowledged (`ReferralStatus`): a referral acknowledged at one site is never made
+    /// outstanding again by a late message from another. The plan is fixed when the referral is made.
+    static let referral = TableRules(
+        table: "referral", keyColumn: "call_reference", kind: .registers,
+        fields: [
+            ("organisation_code", .immutable), ("service_option_code", .immutable), ("site_code", .lastWriterWins),
+            ("author", .lastWriterWins), ("created_at_ms", .lastWriterWins), ("call_ended_at_ms", .lastWriterWins),
+            ("deadline_ms", .lastWriterWins), ("plan_json", .lastWriterWins),
+            ("status", .furthestState(order: ["open", "passed", "acknowledged"])), ("passed_at_ms", .lastWriterWins),
+            ("acknowledged_by", .lastWriterWins),
+        ],
+        organisationColumn: "organisation_code")
+
+    /// Attempts to pass a referral (by phone, SMS, email or pager): an add-only set, so attempts recorded at two
+    /// sites at once are both kept; every site replays them in the same order.
+    static let referralAttempt = TableRules(
+        table: "referral_attempt", keyColumn: "uid", kind: .addOnly,
+        fields: [
+            ("call_reference", .immutable), ("organisation_code", .immutable), ("at_ms", .immutable),
+            ("site_code", .immutable), ("author", .immutable), ("channel", .immutable), ("contact_id", .immutable),
+            ("outcome", .immutable),
+        ],
+        organisationColumn: "organisation_code")
+
     /// Every replicated table, parents before children (the order rows are created in).
-    static let all: [TableRules] = [organisation, serviceOption, accessNumber, calendar, call, callEvent, callNote]
+    static let all: [TableRules] = [
+        organisation, serviceOption, accessNumber, calendar, call, callEvent, callNote, oncallContact, oncallRota,
+        rotaOverride, escalationProcedure, referral, referralAttempt,
+    ]
 
     static let byName: [String: TableRules] = Dictionary(uniqueKeysWithValues: all.map { ($0.table, $0) })
 }

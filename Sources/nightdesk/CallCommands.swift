@@ -8,7 +8,7 @@ struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Log, find and follow up calls.",
-        subcommands: [Log.self, Show.self, Update.self, Search.self])
+        subcommands: [Log.self, Show.self, Update.self, Search.self, Refer.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -16,7 +16,8 @@ struct StateCommand: ParsableCommand {
             abstract: "Print a hash of the replicated data (not of the change log).",
             discussion: """
                 Two nodes print the same digest exactly when they hold the same data. With --po, only that \
-                Participating Organisation's calls, timelines and notes count.
+                Participating Organisation's data counts: calls, timelines, notes, contacts, rotas, overrides, \
+                procedures and referrals.
                 """)
         @OptionGroup var dataOptions: DataOptions
         @Option(name: .customLong("po"), help: "Only this organisation's data.") var organisation: String?
