@@ -73,7 +73,10 @@ enum ReplicatedTables {
         organisationColumn: "organisation_code")
 
     /// Every replicated table, parents before children (the order rows are created in).
-    static let all: [TableRules] = [organisation, serviceOption, accessNumber, calendar, call, callEvent, callNote]
+    static let all: [TableRules] = [
+        organisation, serviceOption, accessNumber, calendar, call, callEvent, callNote, outboxMessage, outboxAttempt,
+        outboxAttemptResult,
+    ]
 
     static let byName: [String: TableRules] = Dictionary(uniqueKeysWithValues: all.map { ($0.table, $0) })
 }

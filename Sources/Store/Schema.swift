@@ -8,7 +8,7 @@ enum Schema {
     /// Identifiers of every migration this version knows, oldest first.
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
-        "v5-sealed-log",
+        "v5-sealed-log", outboxMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -28,6 +28,10 @@ enum Schema {
         }
         migrator.registerMigration(migrationIdentifiers[4]) { db in
             try db.execute(sql: v5)
+        }
+        migrator.registerMigration(outboxMigration) { db in
+            try db.execute(sql: v7Outbox)
+            try db.execute(sql: v7OutboxGuards)
         }
         return migrator
     }
