@@ -105,6 +105,23 @@ import Testing
         #expect(attempts.first?.error?.contains("holds no message with this reference") == true)
     }
 
+    @Test func anInterruptedAttemptSettledMeanwhileByAnotherSenderIsLeftToIt() async throws {
+        let store = try OutboxTestStore()
+        let folder = try TemporaryFolder()
+        let message = try store.queueSMS()
+        let open = try store.database.beginAttempt(message.id, transport: "file", at: Date())
+        let seen = try store.database.pendingMessages(
+            at: Date(), policy: OutboxRetryPolicy(retryDelayMs: 0, interruptedAfterMs: 0))
+        try #require(seen.first?.openAttempt?.id == open)
+        // A second `outbox send` at this site closes the attempt and starts its own before this one acts.
+        try store.database.finishAttempt(open, outcome: .interrupted, providerID: nil, error: "closed", at: Date())
+        _ = try store.database.beginAttempt(message.id, transport: "file", at: Date())
+        let file = FileTransport(path: folder.path("phone.jsonl"))
+        let entry = try await delivery(store, [.sms: file]).deliver(seen[0])
+        #expect(entry.result == .skipped)
+        #expect(!FileManager.default.fileExists(atPath: folder.path("phone.jsonl")))
+    }
+
     @Test func anInterruptedAttemptOnATransportThatCannotTellIsSentAgainAtLeastOnce() async throws {
         let store = try OutboxTestStore()
         let folder = try TemporaryFolder()

@@ -101,22 +101,28 @@ public struct OutboxDelivery: Sendable {
                         "attempt \(open.id) was interrupted and \(transport.name) could not be asked whether it took "
                         + "the message (\(error)); it is asked again next run, and nothing is sent until then")
             }
-            switch found {
-            case .accepted(let receipt):
-                try database.finishAttempt(
-                    open.id, outcome: .sent, providerID: receipt.providerID, error: nil, at: clock())
-                logger.info("interrupted attempt had sent the message", metadata: metadata)
-                return entry(.foundSent, transport: transport.name, attempt: open.id, providerID: receipt.providerID)
-            case .notFound:
-                try database.finishAttempt(
-                    open.id, outcome: .interrupted, providerID: nil,
-                    error: "interrupted with no result; \(transport.name) holds no message with this reference, so it "
-                        + "is sent again", at: clock())
-            case .cannotTell:
-                try database.finishAttempt(
-                    open.id, outcome: .interrupted, providerID: nil,
-                    error: "interrupted with no result; \(open.transport) cannot say whether it took the message, so "
-                        + "it is sent again (at least once)", at: clock())
+            // Another sender at this site may have settled the attempt since it was read: then this run skips it.
+            do {
+                switch found {
+                case .accepted(let receipt):
+                    try database.finishAttempt(
+                        open.id, outcome: .sent, providerID: receipt.providerID, error: nil, at: clock())
+                    logger.info("interrupted attempt had sent the message", metadata: metadata)
+                    return entry(
+                        .foundSent, transport: transport.name, attempt: open.id, providerID: receipt.providerID)
+                case .notFound:
+                    try database.finishAttempt(
+                        open.id, outcome: .interrupted, providerID: nil,
+                        error: "interrupted with no result; \(transport.name) holds no message with this reference, "
+                            + "so it is sent again", at: clock())
+                case .cannotTell:
+                    try database.finishAttempt(
+                        open.id, outcome: .interrupted, providerID: nil,
+                        error: "interrupted with no result; \(open.transport) cannot say whether it took the message, "
+                            + "so it is sent again (at least once)", at: clock())
+                }
+            } catch let error as OutboxError {
+                return entry(.skipped, transport: transport.name, attempt: open.id, error: error.description)
             }
             interrupted = open.id
             guard message.failures + 1 < OutboxLimits.attemptsMax else {
