@@ -56,6 +56,7 @@ let package = Package(
                 "Sodium",
                 "Mesh",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,7 +131,11 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Store", "Domain", "Replication", "Sodium", "Mesh", "NightdeskTestSupport"],
+            dependencies: [
+                "Node", "Store", "Domain", "Replication", "Sodium", "Mesh", "NightdeskTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

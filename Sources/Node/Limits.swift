@@ -17,3 +17,24 @@ public enum NodeLimits {
     /// Largest public-key file read: three short lines and a comment.
     public static let publicKeysFileBytesMax = 4_096
 }
+
+/// Every maximum of the outbox's transports.
+public enum TransportLimits {
+    /// Longest any transport may take over one message. Kept below the outbox's interruption bound, so an
+    /// attempt still under way is never taken for an interrupted one (`OutboxDelivery` checks it).
+    public static let transportTimeoutMsMax = 60_000
+    /// Default time limit of one sendmail run.
+    public static let sendmailTimeoutMsDefault = 30_000
+    /// Default time limit of one Notify request.
+    public static let notifyTimeoutMsDefault = 20_000
+    /// Most bytes of a mail command's standard error kept for the attempt's error.
+    public static let commandErrorBytesMax = 2_048
+    /// Largest answer read from Notify: a notification or a page of look-up results.
+    public static let responseBytesMax = 1_024 * 1_024
+    /// Largest transports file read.
+    public static let transportsFileBytesMax = 64 * 1_024
+    /// Largest API key file read: one key of about 100 characters.
+    public static let apiKeyFileBytesMax = 1_024
+    /// Most arguments given to the mail command.
+    public static let commandArgumentsMax = 32
+}

@@ -15,3 +15,28 @@ public enum StoreLimits {
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeoutMs = 5_000
 }
+
+/// Every maximum of the outbox.
+public enum OutboxLimits {
+    /// Longest email subject, in characters.
+    public static let emailSubjectCharactersMax = 200
+    /// Largest email body, in UTF-8 bytes: a referral with every answer is a few kilobytes (5.2.3.3).
+    public static let emailBodyBytesMax = 64 * 1_024
+    /// Longest referral identifier kept with a message.
+    public static let referralIDCharactersMax = 64
+    /// Longest error text kept from one attempt; a longer one is cut.
+    public static let errorCharactersMax = 1_000
+    /// Longest provider identifier kept from one attempt.
+    public static let providerIDCharactersMax = 200
+    /// Attempts that may fail before a message is given up and left to a person (5.3.2).
+    public static let attemptsMax = 5
+    /// Most messages one listing returns.
+    public static let listMax = 500
+    /// Most messages one `pendingMessages` call returns.
+    public static let pendingBatchMax = 100
+    /// Wait after a failed attempt before the next.
+    public static let retryDelayMsDefault: Int64 = 60_000
+    /// An attempt with no result for this long is taken as interrupted; longer than every transport's own
+    /// time limit (`TransportLimits` in Node checks it).
+    public static let interruptedAfterMsDefault: Int64 = 120_000
+}

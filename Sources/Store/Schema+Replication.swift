@@ -144,7 +144,7 @@ enum ReplicatedTables {
     /// Every replicated table, parents before children (the order rows are created in).
     static let all: [TableRules] = [
         organisation, serviceOption, accessNumber, calendar, call, callEvent, callNote, oncallContact, oncallRota,
-        rotaOverride, escalationProcedure, referral, referralAttempt,
+        rotaOverride, escalationProcedure, referral, referralAttempt, outboxMessage, outboxAttempt, outboxAttemptResult,
     ]
 
     static let byName: [String: TableRules] = Dictionary(uniqueKeysWithValues: all.map { ($0.table, $0) })

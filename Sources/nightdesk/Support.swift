@@ -48,6 +48,15 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         case .scopeNotHeld: throw ExitCode(65)
         case .newerSchema, .notInitialised, .siteMismatch, .noCatalogue: throw ExitCode(78)
         }
+    } catch let error as OutboxError {
+        report([error.description])
+        switch error {
+        case .messageNotFound, .attemptNotFound: throw ExitCode(66)
+        default: throw ExitCode(65)
+        }
+    } catch let error as TransportConfigurationError {
+        report([error.description])
+        throw ExitCode(78)
     } catch let error as TopologyError {
         report([error.description])
         throw ExitCode(78)

@@ -1,0 +1,333 @@
+import Domain
+import Foundation
+import GRDB
+import Replication
+
+extension AppDatabase {
+    // MARK: - Queueing
+
+    /// Checks a message and queues it, as one change set in its organisation's scope.
+    ///
+    /// An SMS goes to a UK number and fits one message: at most 160 GSM-7 septets (5.2.5), every character in
+    /// the GSM-7 alphabet so no phone shows a substitute. An email needs an address, a one-line subject and a
+    /// body. Every problem is reported at once and nothing is written.
+    @discardableResult
+    public func enqueue(_ draft: OutboxDraft, at instant: Date) throws -> OutboxMessageID {
+        let checked = try Self.check(draft)
+        let id = OutboxMessageID.random()
+        try write { db in
+            guard try self.catalogue(db).organisation(draft.organisation) != nil else {
+                throw DomainError(
+                    .unknownOrganisation,
+                    "organisation \(draft.organisation) is not in the catalogue; see `nightdesk participants list`")
+            }
+            try commitLocal(db, at: instant, scope: .organisation(draft.organisation.rawValue)) { context in
+                [
+                    RowOperation(
+                        table: ReplicatedTables.outboxMessage.table, key: id.rawValue,
+                        action: .upsert(
+                            fields: [
+                                "organisation_code": .text(draft.organisation.rawValue),
+                                "channel": .text(draft.channel.rawValue), "recipient": .text(checked.recipient),
+                                "subject": checked.subject.map(FieldValue.text) ?? .null, "body": .text(draft.body),
+                                "created_at_ms": .integer(instant.milliseconds),
+                                "created_by_site": .text(context.origin.rawValue),
+                                "referral_id": checked.referralID.map(FieldValue.text) ?? .null,
+                                "call_reference": draft.callReference.map { .text($0.description) } ?? .null,
+                                "status": .text(OutboxStatus.queued.rawValue), "last_error": .null,
+                            ], supersedes: [:]))
+                ]
+            }
+        }
+        return id
+    }
+
+    /// The recipient in its stored form, and the subject and referral trimmed, or every rule the draft breaks.
+    static func check(_ draft: OutboxDraft) throws -> (recipient: String, subject: String?, referralID: String?) {
+        var problems: [DomainError] = []
+        func problem(_ message: String) { problems.append(DomainError(.invalidValue, message)) }
+        var recipient = draft.recipient
+        let subject = draft.subject?.trimmingCharacters(in: .whitespaces)
+        switch draft.channel {
+        case .sms:
+            do { recipient = try PhoneNumber(parsing: draft.recipient).e164 } catch let error as DomainError {
+                problems.append(error)
+            }
+            if let subject, !subject.isEmpty { problem("an SMS has no subject; leave the subject out") }
+            let outside = Set(draft.body.filter { ReferralMessage.gsm7(String($0)) != String($0) })
+            if !outside.isEmpty {
+                problem(
+                    "the SMS has characters outside the GSM-7 alphabet ("
+                        + outside.map { "'\($0)'" }.sorted().joined(separator: ", ")
+                        + "); write them with plain letters and punctuation")
+            }
+            let septets = ReferralMessage.septets(draft.body)
+            if septets > DomainLimits.smsSeptetsMax {
+                problem(
+                    "the SMS is \(septets) GSM-7 septets; one SMS holds \(DomainLimits.smsSeptetsMax) (5.2.5): "
+                        + "shorten the details, keep the reference")
+            }
+        case .email:
+            do { recipient = try EmailAddress(parsing: draft.recipient).rawValue } catch let error as DomainError {
+                problems.append(error)
+            }
+            if let subject, subject.contains(where: \.isNewline) {
+                problem("the email subject must be one line")
+            } else if subject?.isEmpty ?? true {
+                problem("an email needs a subject, e.g. \"Referral WST-7KQ-M4XP: Dangerous structures\"")
+            } else if let subject, subject.count > OutboxLimits.emailSubjectCharactersMax {
+                problem(
+                    "the email subject has \(subject.count) characters; at most "
+                        + "\(OutboxLimits.emailSubjectCharactersMax) fit")
+            }
+            if draft.body.utf8.count > OutboxLimits.emailBodyBytesMax {
+                problem(
+                    "the email body is \(draft.body.utf8.count) bytes; at most "
+                        + "\(OutboxLimits.emailBodyBytesMax) are sent"
+                )
+            }
+        }
+        if draft.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            problem("the message body is empty; say what the officer needs to act on")
+        }
+        let referral = draft.referralID?.trimmingCharacters(in: .whitespaces)
+        if let referral,
+            referral.isEmpty || referral.count > OutboxLimits.referralIDCharactersMax
+                || referral.contains(where: \.isNewline)
+        {
+            problem(
+                "referral id '\(referral)' must be 1 to \(OutboxLimits.referralIDCharactersMax) characters on one line")
+        }
+        if problems.count == 1 { throw problems[0] }
+        if !problems.isEmpty { throw DomainErrors(problems) }
+        return (recipient, draft.channel == .email ? subject : nil, referral)
+    }
+
+    // MARK: - Attempts
+
+    /// Records that this site is about to hand a message to `transport`, and marks it sending, in one change set.
+    ///
+    /// Refuses a message that is sent, one another site queued (that site sends it), and one with an attempt
+    /// still open: an interrupted attempt is finished as `interrupted` first (README, "the delivery rule").
+    public func beginAttempt(_ message: OutboxMessageID, transport: String, at instant: Date) throws -> OutboxAttemptID
+    {
+        try write { db in
+            let here = try localSite(db).rawValue
+            guard let current = try Self.outboxMessages(db, where: "m.id = ?", [message.rawValue], limit: 1).first
+            else {
+                throw OutboxError.messageNotFound(message)
+            }
+            guard current.createdBySite == here else {
+                throw OutboxError.otherSite(what: "message \(message)", site: current.createdBySite, here: here)
+            }
+            guard current.status != .sent else { throw OutboxError.alreadySent(message) }
+            if let open = current.openAttempt { throw OutboxError.attemptUnderWay(message, attempt: open.id) }
+            var attempt = OutboxAttemptID("")
+            try commitLocal(db, at: instant, scope: .organisation(current.organisation.rawValue)) { context in
+                attempt = OutboxAttemptID(context.elementKey(0))
+                return [
+                    RowOperation(
+                        table: ReplicatedTables.outboxAttempt.table, key: attempt.rawValue,
+                        action: .add(fields: [
+                            "message_id": .text(message.rawValue),
+                            "organisation_code": .text(current.organisation.rawValue), "site_code": .text(here),
+                            "started_at_ms": .integer(instant.milliseconds), "transport": .text(transport),
+                        ])),
+                    RowOperation(
+                        table: ReplicatedTables.outboxMessage.table, key: message.rawValue,
+                        action: .upsert(fields: ["status": .text(OutboxStatus.sending.rawValue)], supersedes: [:])),
+                ]
+            }
+            return attempt
+        }
+    }
+
+    /// Records how an attempt ended; `sent` marks the message sent for good, anything else keeps the error.
+    public func finishAttempt(
+        _ attempt: OutboxAttemptID, outcome: AttemptOutcome, providerID: String?, error: String?, at instant: Date
+    ) throws {
+        try write { db in
+            let here = try localSite(db).rawValue
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT a.message_id, a.organisation_code, a.site_code, r.uid AS result
+                        FROM outbox_attempt a LEFT JOIN outbox_attempt_result r ON r.uid = a.uid WHERE a.uid = ?
+                        """, arguments: [attempt.rawValue])
+            else { throw OutboxError.attemptNotFound(attempt) }
+            let site: String = row["site_code"]
+            guard site == here else { throw OutboxError.otherSite(what: "attempt \(attempt)", site: site, here: here) }
+            guard (row["result"] as String?) == nil else { throw OutboxError.attemptAlreadyFinished(attempt) }
+            let organisation: String = row["organisation_code"]
+            let message: String = row["message_id"]
+            let errorText =
+                outcome == .sent ? nil : Self.cut(error ?? outcome.rawValue, to: OutboxLimits.errorCharactersMax)
+            try commitLocal(db, at: instant, scope: .organisation(organisation)) { _ in
+                [
+                    RowOperation(
+                        table: ReplicatedTables.outboxAttemptResult.table, key: attempt.rawValue,
+                        action: .add(fields: [
+                            "message_id": .text(message), "organisation_code": .text(organisation),
+                            "site_code": .text(here), "finished_at_ms": .integer(instant.milliseconds),
+                            "outcome": .text(outcome.rawValue),
+                            "provider_id": providerID.map {
+                                .text(Self.cut($0, to: OutboxLimits.providerIDCharactersMax))
+                            }
+                                ?? .null,
+                            "error": errorText.map(FieldValue.text) ?? .null,
+                        ])),
+                    RowOperation(
+                        table: ReplicatedTables.outboxMessage.table, key: message,
+                        action: .upsert(
+                            fields: outcome == .sent
+                                ? ["status": .text(OutboxStatus.sent.rawValue)]
+                                : ["last_error": errorText.map(FieldValue.text) ?? .null],
+                            supersedes: [:])),
+                ]
+            }
+        }
+    }
+
+    static func cut(_ text: String, to characters: Int) -> String {
+        text.count <= characters ? text : String(text.prefix(characters - 1)) + "…"
+    }
+
+    // MARK: - Reading
+
+    /// Messages this site queued that are due an attempt, oldest first.
+    ///
+    /// Due: not sent, not given up, no attempt under way (an open attempt older than
+    /// `policy.interruptedAfterMs` was interrupted, and the message comes back with it as `openAttempt`), and
+    /// the last failure at least `policy.retryDelayMs` ago.
+    public func pendingMessages(
+        limit: Int = OutboxLimits.pendingBatchMax, at instant: Date, policy: OutboxRetryPolicy = OutboxRetryPolicy()
+    ) throws -> [OutboxMessage] {
+        let now = instant.milliseconds
+        return try read { db in
+            let here = try localSite(db).rawValue
+            return try Self.outboxMessages(
+                db,
+                where: """
+                    m.created_by_site = ? AND m.status != 'sent' AND rejections = 0 AND failures < ?
+                    AND (open_uid IS NULL OR open_started_ms <= ?)
+                    AND (open_uid IS NOT NULL OR last_finished_ms IS NULL OR last_finished_ms <= ?)
+                    """,
+                [here, OutboxLimits.attemptsMax, now - policy.interruptedAfterMs, now - policy.retryDelayMs],
+                order: "m.created_at_ms, m.id", limit: min(max(limit, 1), OutboxLimits.pendingBatchMax))
+        }
+    }
+
+    /// Messages held here, newest first: with `status`, only those in it; with `organisation`, only its own.
+    public func outbox(
+        status: OutboxStatus? = nil, organisation: OrganisationCode? = nil, limit: Int = OutboxLimits.listMax
+    ) throws -> [OutboxMessage] {
+        var filters: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let status {
+            filters.append("m.state = ?")
+            arguments.append(status.rawValue)
+        }
+        if let organisation {
+            filters.append("m.organisation_code = ?")
+            arguments.append(organisation.rawValue)
+        }
+        return try read { db in
+            try Self.outboxMessages(
+                db, where: filters.isEmpty ? "1" : filters.joined(separator: " AND "), arguments,
+                order: "m.created_at_ms DESC, m.id DESC", limit: min(max(limit, 1), OutboxLimits.listMax))
+        }
+    }
+
+    /// One message, or `nil` when none has that id here.
+    public func outboxMessage(_ id: OutboxMessageID) throws -> OutboxMessage? {
+        try read { db in try Self.outboxMessages(db, where: "m.id = ?", [id.rawValue], limit: 1).first }
+    }
+
+    /// Every attempt to send a message, oldest first.
+    public func attempts(of message: OutboxMessageID) throws -> [OutboxAttempt] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.uid, a.message_id, a.site_code, a.started_at_ms, a.transport, r.finished_at_ms, r.outcome,
+                        r.provider_id, r.error
+                    FROM outbox_attempt a LEFT JOIN outbox_attempt_result r ON r.uid = a.uid
+                    WHERE a.message_id = ? ORDER BY a.started_at_ms, a.uid
+                    """, arguments: [message.rawValue]
+            ).map(Self.attempt)
+        }
+    }
+
+    static func attempt(_ row: Row) -> OutboxAttempt {
+        OutboxAttempt(
+            id: OutboxAttemptID(row["uid"]), message: OutboxMessageID(checked: row["message_id"]),
+            site: row["site_code"], startedAt: Date(milliseconds: row["started_at_ms"]), transport: row["transport"],
+            finishedAt: (row["finished_at_ms"] as Int64?).map(Date.init(milliseconds:)),
+            outcome: (row["outcome"] as String?).flatMap(AttemptOutcome.init(rawValue:)),
+            providerID: row["provider_id"], error: row["error"])
+    }
+
+    /// Messages with what their attempts add up to; `filter` may name the columns of the inner query.
+    static func outboxMessages(
+        _ db: Database, where filter: String, _ arguments: [any DatabaseValueConvertible],
+        order: String = "m.created_at_ms, m.id", limit: Int
+    ) throws -> [OutboxMessage] {
+        // `state` is the status people see (`OutboxStatus`): the stored one, or failed, read from the attempts.
+        let sql = """
+            WITH summary AS (
+                SELECT m.*,
+                    (SELECT count(*) FROM outbox_attempt a WHERE a.message_id = m.id) AS attempt_count,
+                    (SELECT count(*) FROM outbox_attempt_result r WHERE r.message_id = m.id AND r.outcome != 'sent')
+                        AS failures,
+                    (SELECT count(*) FROM outbox_attempt_result r WHERE r.message_id = m.id AND r.outcome = 'rejected')
+                        AS rejections,
+                    (SELECT max(r.finished_at_ms) FROM outbox_attempt_result r WHERE r.message_id = m.id)
+                        AS last_finished_ms,
+                    (SELECT a.uid FROM outbox_attempt a WHERE a.message_id = m.id
+                        AND NOT EXISTS (SELECT 1 FROM outbox_attempt_result r WHERE r.uid = a.uid)
+                        ORDER BY a.started_at_ms DESC, a.uid DESC LIMIT 1) AS open_uid,
+                    (SELECT max(a.started_at_ms) FROM outbox_attempt a WHERE a.message_id = m.id
+                        AND NOT EXISTS (SELECT 1 FROM outbox_attempt_result r WHERE r.uid = a.uid)) AS open_started_ms
+                FROM outbox_message m
+            ), stated AS (
+                SELECT *, CASE WHEN status = 'sent' THEN 'sent' WHEN open_uid IS NOT NULL THEN 'sending'
+                    WHEN attempt_count = 0 THEN 'queued' ELSE 'failed' END AS state
+                FROM summary
+            )
+            SELECT * FROM stated m WHERE \(filter) ORDER BY \(order) LIMIT ?
+            """
+        let rows = try Row.fetchAll(
+            db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue) + [limit.databaseValue]))
+        var messages: [OutboxMessage] = []
+        for row in rows {
+            let id = OutboxMessageID(checked: row["id"])
+            var open: OutboxAttempt?
+            if let uid = row["open_uid"] as String? {
+                open = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT uid, message_id, site_code, started_at_ms, transport, NULL AS finished_at_ms,
+                            NULL AS outcome, NULL AS provider_id, NULL AS error
+                        FROM outbox_attempt WHERE uid = ?
+                        """, arguments: [uid]
+                ).map(Self.attempt)
+            }
+            let failures: Int = row["failures"]
+            let rejections: Int = row["rejections"]
+            messages.append(
+                OutboxMessage(
+                    id: id, organisation: try OrganisationCode(row["organisation_code"]),
+                    channel: OutboxChannel(rawValue: row["channel"]) ?? .sms, recipient: row["recipient"],
+                    subject: row["subject"], body: row["body"], createdAt: Date(milliseconds: row["created_at_ms"]),
+                    createdBySite: row["created_by_site"], referralID: row["referral_id"],
+                    callReference: row["call_reference"],
+                    status: OutboxStatus(rawValue: row["state"]) ?? .queued, attempts: row["attempt_count"],
+                    failures: failures, lastError: row["last_error"],
+                    givenUp: (row["status"] as String) != "sent"
+                        && (rejections > 0 || failures >= OutboxLimits.attemptsMax),
+                    openAttempt: open))
+        }
+        return messages
+    }
+}

@@ -1,0 +1,194 @@
+import Domain
+import Foundation
+
+/// Identifier of a message in the outbox: a UUID, written in lower case.
+public struct OutboxMessageID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(parsing text: String) throws {
+        guard let uuid = UUID(uuidString: text.trimmingCharacters(in: .whitespaces)) else {
+            throw DomainError(
+                .invalidValue,
+                "message id '\(text)' is not valid: give the id `nightdesk outbox list` shows, "
+                    + "e.g. 3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e6f")
+        }
+        rawValue = uuid.uuidString.lowercased()
+    }
+
+    /// A new, random identifier.
+    public static func random() -> OutboxMessageID {
+        OutboxMessageID(checked: UUID().uuidString.lowercased())
+    }
+
+    init(checked rawValue: String) { self.rawValue = rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(parsing: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Identifier of one attempt to send a message: the site, change-set sequence and index that recorded it.
+public struct OutboxAttemptID: Hashable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+}
+
+/// How a message reaches On-call Duty Staff (5.2.3.3).
+public enum OutboxChannel: String, Codable, Sendable, CaseIterable {
+    case sms, email
+}
+
+/// Where a message stands, as people see it.
+///
+/// Only `queued`, `sending` and `sent` are stored (and merge to the furthest); `failed` is read from the
+/// attempts: the last one finished without sending it and none is under way.
+public enum OutboxStatus: String, Codable, Sendable, CaseIterable {
+    case queued, sending, sent, failed
+}
+
+/// How one attempt ended.
+public enum AttemptOutcome: String, Codable, Sendable, CaseIterable {
+    /// The transport accepted the message.
+    case sent
+    /// It did not, for a reason that may pass (network, provider down, rate limit): tried again later.
+    case failed
+    /// The provider refused the message itself (a bad number, a missing template): not tried again; a person
+    /// follows the organisation's Escalation Procedure (5.3.2).
+    case rejected
+    /// The sender stopped mid-send and never recorded a result; closed by the next `outbox send` (README,
+    /// "the delivery rule").
+    case interrupted
+
+    /// Whether another attempt may follow.
+    public var isRetryable: Bool { self == .failed || self == .interrupted }
+}
+
+/// A message to be queued: checked by `AppDatabase.enqueue(_:at:)`.
+public struct OutboxDraft: Sendable, Equatable {
+    public var organisation: OrganisationCode
+    public var channel: OutboxChannel
+    /// A UK phone number for SMS, an email address for email.
+    public var recipient: String
+    /// Email only.
+    public var subject: String?
+    public var body: String
+    public var referralID: String?
+    public var callReference: CallReference?
+
+    public init(
+        organisation: OrganisationCode, channel: OutboxChannel, recipient: String, subject: String? = nil,
+        body: String, referralID: String? = nil, callReference: CallReference? = nil
+    ) {
+        self.organisation = organisation
+        self.channel = channel
+        self.recipient = recipient
+        self.subject = subject
+        self.body = body
+        self.referralID = referralID
+        self.callReference = callReference
+    }
+}
+
+/// A message in the outbox, with what its attempts came to.
+public struct OutboxMessage: Sendable, Codable, Equatable {
+    public let id: OutboxMessageID
+    public let organisation: OrganisationCode
+    public let channel: OutboxChannel
+    /// E.164 for SMS (`+447700900123`), an address for email.
+    public let recipient: String
+    public let subject: String?
+    public let body: String
+    public let createdAt: Date
+    public let createdBySite: String
+    public let referralID: String?
+    public let callReference: String?
+    public let status: OutboxStatus
+    /// Attempts begun, at any site.
+    public let attempts: Int
+    /// Attempts that ended without sending it.
+    public let failures: Int
+    public let lastError: String?
+    /// No more automatic attempts: the provider rejected it, or `OutboxLimits.attemptsMax` failed.
+    public let givenUp: Bool
+    /// The attempt begun and not yet finished, if any: under way, or interrupted (README, "the delivery rule").
+    public let openAttempt: OutboxAttempt?
+}
+
+/// One attempt to send a message, and its result once recorded.
+public struct OutboxAttempt: Sendable, Codable, Equatable {
+    public let id: OutboxAttemptID
+    public let message: OutboxMessageID
+    public let site: String
+    public let startedAt: Date
+    public let transport: String
+    public let finishedAt: Date?
+    public let outcome: AttemptOutcome?
+    public let providerID: String?
+    public let error: String?
+}
+
+/// When `pendingMessages` offers a message again.
+public struct OutboxRetryPolicy: Sendable, Equatable {
+    /// How long after a failed attempt the next may start.
+    public var retryDelayMs: Int64
+    /// How long an attempt may go without a result before it is taken as interrupted; longer than any
+    /// transport's own time limit, so an attempt still under way is never taken for one.
+    public var interruptedAfterMs: Int64
+
+    public init(
+        retryDelayMs: Int64 = OutboxLimits.retryDelayMsDefault,
+        interruptedAfterMs: Int64 = OutboxLimits.interruptedAfterMsDefault
+    ) {
+        precondition(retryDelayMs >= 0, "retry delay must not be negative")
+        precondition(interruptedAfterMs >= 0, "the interruption bound must not be negative")
+        self.retryDelayMs = retryDelayMs
+        self.interruptedAfterMs = interruptedAfterMs
+    }
+}
+
+/// Outbox operations refused by the store, worded for the person who asked.
+public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
+    case messageNotFound(OutboxMessageID)
+    case attemptNotFound(OutboxAttemptID)
+    case alreadySent(OutboxMessageID)
+    case attemptUnderWay(OutboxMessageID, attempt: OutboxAttemptID)
+    case attemptAlreadyFinished(OutboxAttemptID)
+    case otherSite(what: String, site: String, here: String)
+
+    public var description: String {
+        switch self {
+        case .messageNotFound(let id):
+            "no message \(id) is held here; see `nightdesk outbox list`"
+        case .attemptNotFound(let id):
+            "no attempt \(id) is held here"
+        case .alreadySent(let id):
+            "message \(id) has already been sent; it is never sent twice"
+        case .attemptUnderWay(let id, let attempt):
+            "message \(id) has attempt \(attempt) under way with no result yet; finish that attempt first"
+        case .attemptAlreadyFinished(let id):
+            "attempt \(id) already has its result; an attempt's result is recorded once"
+        case .otherSite(let what, let site, let here):
+            "\(what) belongs to site \(site), not this site (\(here)): only \(site) sends it and records its attempts"
+        }
+    }
+}
