@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import Mesh
@@ -17,22 +18,33 @@ public struct SyncService: Service {
     let engine: SyncEngine
     let configuration: SyncConfiguration
     let logger: Logger
+    /// The service's tasks (and so its actor, SE-0417) run here rather than on Swift's cooperative pool: the
+    /// engine blocks on SQLite, and must neither hold up the node's other services nor wait behind them.
+    let executor: SerialQueueTaskExecutor
 
     public init(configuration: SyncConfiguration, database: AppDatabase, metrics: NodeMetrics, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.engine = SyncEngine(configuration: configuration, database: database, metrics: metrics, logger: logger)
+        self.executor = SerialQueueTaskExecutor(label: "nightdesk.sync.\(configuration.site)")
     }
 
     /// Starts the endpoint and returns where it listens, before `run()`; `run()` starts it if this was not called.
     public func start() async throws -> String {
-        try await engine.start()
+        try await withTaskExecutorPreference(executor) { try await engine.start() }
     }
 
     public func run() async throws {
         if await engine.listening.isEmpty { _ = try await engine.start() }
         let engine = engine
         let configuration = configuration
+        await withTaskExecutorPreference(executor) {
+            await runLoops(engine, configuration: configuration)
+        }
+        logger.info("sync stopped")
+    }
+
+    private func runLoops(_ engine: SyncEngine, configuration: SyncConfiguration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await frame in engine.endpoint.received {
@@ -54,7 +66,6 @@ public struct SyncService: Service {
                 await engine.stop()
             }
         }
-        logger.info("sync stopped")
     }
 
     private func drain(_ engine: SyncEngine, configuration: SyncConfiguration) async {
@@ -80,5 +91,20 @@ public struct SyncService: Service {
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
         else { return }
         _ = rename(temporary, path)
+    }
+}
+
+/// A task executor on a serial dispatch queue of its own.
+final class SerialQueueTaskExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue: DispatchQueue
+
+    init(label: String) {
+        queue = DispatchQueue(label: label)
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
