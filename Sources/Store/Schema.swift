@@ -8,7 +8,7 @@ enum Schema {
     /// Identifiers of every migration this version knows, oldest first.
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
-        "v5-sealed-log", "v6-rotas-and-referrals",
+        "v5-sealed-log", "v6-rotas-and-referrals", "v8-lone-worker",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -33,6 +33,10 @@ enum Schema {
             try db.execute(sql: v6)
             try db.execute(sql: v6Guards)
             try db.execute(sql: v6DirectoryVersion)
+        }
+        migrator.registerMigration(migrationIdentifiers[6]) { db in
+            try db.execute(sql: v8LoneWorker)
+            try db.execute(sql: v8Guards)
         }
         return migrator
     }
