@@ -44,6 +44,11 @@ public enum SodiumLimits {
     /// Bytes in a generic hash digest, and so in a chain link.
     public static let hashBytes = 32
 
+    // MARK: Argon2id password hashing
+
+    /// Longest password hashed or verified, in UTF-8 bytes; check-out codes are at most 64 characters.
+    public static let passwordBytesMax = 1_024
+
     // MARK: Key files
 
     /// Largest key file read; key files are about a hundred bytes.

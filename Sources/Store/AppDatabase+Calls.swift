@@ -82,19 +82,8 @@ extension AppDatabase {
             let duplicates = try Self.possibleDuplicates(
                 db, organisation: draft.organisation, option: draft.option, address: draft.incidentAddress,
                 before: draft.offeredAt, criteria: criteria)
-            // The serial and the site it belongs to come from one write to the identity row.
-            guard
-                let issued = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            UPDATE node_identity SET next_call_serial = next_call_serial + 1 WHERE id = 1
-                            RETURNING site_code, next_call_serial - 1 AS serial
-                            """))
-            else { throw StoreError.notInitialised(path: self.path) }
-            let site = try SiteCode(issued["site_code"])
-            let serial: Int64 = issued["serial"]
             let call = Call(
-                reference: CallReference(site: site, serial: serial), organisation: draft.organisation,
+                reference: try issueReference(db), organisation: draft.organisation,
                 option: draft.option, accessNumber: draft.accessNumber, caller: draft.caller,
                 incidentAddress: draft.incidentAddress, answers: answers, details: draft.details,
                 action: draft.action, status: CallStatus.initial(for: draft.action.kind), offeredAt: draft.offeredAt,
@@ -351,6 +340,20 @@ extension AppDatabase {
     }
 
     // MARK: - Rows
+
+    /// The next call reference of this site: the serial and the site it belongs to come from one write to the
+    /// identity row, inside the caller's transaction.
+    func issueReference(_ db: Database) throws -> CallReference {
+        guard
+            let issued = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE node_identity SET next_call_serial = next_call_serial + 1 WHERE id = 1
+                        RETURNING site_code, next_call_serial - 1 AS serial
+                        """))
+        else { throw StoreError.notInitialised(path: self.path) }
+        return CallReference(site: try SiteCode(issued["site_code"]), serial: issued["serial"])
+    }
 
     static func callExists(_ db: Database, _ reference: CallReference) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM call WHERE reference = ?", arguments: [reference.description]) ?? false

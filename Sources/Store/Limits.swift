@@ -12,6 +12,8 @@ public enum StoreLimits {
     public static let searchTermsMax = 8
     /// Most referrals one listing returns (outstanding, overdue, or a month's for a report).
     public static let referralsListedMax = 5_000
+    /// Most lone-worker sessions one board lists (5.2.3.6); a centre has a few dozen officers out at once.
+    public static let loneWorkerSessionsListedMax = 1_000
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeoutMs = 5_000
 }

@@ -141,10 +141,32 @@ enum ReplicatedTables {
         ],
         organisationColumn: "organisation_code")
 
+    /// A lone-worker session's start (5.2.3.6), keyed by its call's reference: fixed when the officer first calls.
+    static let loneWorkerSession = TableRules(
+        table: "lone_worker_session", keyColumn: "call_reference", kind: .registers,
+        fields: [
+            ("organisation_code", .immutable), ("staff_id", .immutable), ("manager_id", .immutable),
+            ("officer_name", .immutable), ("caller_phone", .immutable), ("location", .immutable), ("task", .immutable),
+            ("started_at_ms", .immutable), ("expected_duration_ms", .immutable),
+            ("acknowledgement_window_ms", .immutable), ("code_hash", .immutable), ("duress_hash", .immutable),
+        ],
+        organisationColumn: "organisation_code")
+
+    /// What was recorded about a session (check-ins, alerts, acknowledgements, check-outs, resolutions): an add-only
+    /// set, so facts recorded at two sites at once are all kept; earliest-wins fields are read as the minimum.
+    static let loneWorkerFact = TableRules(
+        table: "lone_worker_fact", keyColumn: "uid", kind: .addOnly,
+        fields: [
+            ("call_reference", .immutable), ("organisation_code", .immutable), ("kind", .immutable),
+            ("at_ms", .immutable), ("site_code", .immutable), ("author", .immutable), ("payload_json", .immutable),
+        ],
+        organisationColumn: "organisation_code")
+
     /// Every replicated table, parents before children (the order rows are created in).
     static let all: [TableRules] = [
         organisation, serviceOption, accessNumber, calendar, call, callEvent, callNote, oncallContact, oncallRota,
         rotaOverride, escalationProcedure, referral, referralAttempt, outboxMessage, outboxAttempt, outboxAttemptResult,
+        loneWorkerSession, loneWorkerFact,
     ]
 
     static let byName: [String: TableRules] = Dictionary(uniqueKeysWithValues: all.map { ($0.table, $0) })

@@ -8,7 +8,7 @@ enum Schema {
     /// Identifiers of every migration this version knows, oldest first.
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
-        "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration,
+        "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration, "v8-lone-worker",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -37,6 +37,10 @@ enum Schema {
         migrator.registerMigration(outboxMigration) { db in
             try db.execute(sql: v7Outbox)
             try db.execute(sql: v7OutboxGuards)
+        }
+        migrator.registerMigration(migrationIdentifiers[7]) { db in
+            try db.execute(sql: v8LoneWorker)
+            try db.execute(sql: v8Guards)
         }
         return migrator
     }

@@ -14,7 +14,7 @@ struct Nightdesk: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ParticipantsCommand.self, CallCommand.self, AddressCommand.self, StateCommand.self,
             ChangesCommand.self, KeysCommand.self, TopologyCommand.self, NodeCommand.self, ContactCommand.self,
-            RotaCommand.self, ProcedureCommand.self, ReferralCommand.self, OutboxCommand.self,
+            RotaCommand.self, ProcedureCommand.self, ReferralCommand.self, OutboxCommand.self, LoneCommand.self,
         ]
     )
 }

@@ -51,8 +51,8 @@ enum NightdeskBinary {
         return nil
     }()
 
-    /// Runs `nightdesk` with `arguments`, killing it after `runSecondsMax`.
-    static func run(_ arguments: [String]) throws -> RunResult {
+    /// Runs `nightdesk` with `arguments` and any extra `environment`, killing it after `runSecondsMax`.
+    static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> RunResult {
         let binary = try #require(
             url,
             """
@@ -81,6 +81,9 @@ enum NightdeskBinary {
         var environment = ProcessInfo.processInfo.environment
         environment["NIGHTDESK_DATA"] = nil
         environment["NIGHTDESK_HANDLER"] = "tester"
+        environment["NIGHTDESK_LONE_CODE"] = nil
+        environment["NIGHTDESK_LONE_DURESS"] = nil
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
@@ -129,8 +132,8 @@ final class TestSite {
     deinit { try? FileManager.default.removeItem(at: root) }
 
     /// Runs a command against this site's data folder.
-    func run(_ arguments: [String]) throws -> RunResult {
-        try NightdeskBinary.run(arguments + ["--data", data])
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+        try NightdeskBinary.run(arguments + ["--data", data], environment: environment)
     }
 
     /// Logs a call that must succeed, and returns what was logged.
