@@ -111,6 +111,10 @@ struct ReferralCommand: ParsableCommand {
         @Argument(help: "The call's reference.") var reference: String
         @OptionGroup var dataOptions: DataOptions
         @Option(name: .long, help: "When: now, 2026-11-22T21:30 (London) or ISO 8601.") var at: String = "now"
+        @Flag(
+            name: .long,
+            help: "When the next step is an SMS or email, put it in the outbox for `nightdesk outbox send` to deliver.")
+        var queue = false
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -119,6 +123,10 @@ struct ReferralCommand: ParsableCommand {
                 let parsed = try CallReference(parsing: reference)
                 let folder = try dataOptions.open()
                 let (record, action) = try folder.database.nextAction(parsed, at: instant)
+                if queue {
+                    try queueMessage(action, reference: parsed, folder: folder)
+                    return
+                }
                 let view = ReferralView(record, at: instant)
                 if output.json {
                     try printJSON(view)
@@ -236,5 +244,41 @@ struct ReferView: Encodable {
         if case .rotaGap(let gap) = start.answer { rotaGap = gap.description } else { rotaGap = nil }
         sms = SMS(text: start.sms.text, septets: start.sms.septets)
         email = Email(subject: start.email.subject, body: start.email.body)
+    }
+}
+
+extension ReferralCommand.Next {
+    /// Queues the next step's SMS or email in the replicated outbox (5.2.5: the SMS gives name, address, phone,
+    /// details and reference first) and prints its id; any other next step is refused with what to do instead.
+    func queueMessage(_ action: EscalationAction, reference: CallReference, folder: NodeFolder) throws {
+        guard case .contact(let contact, let channel, _) = action else {
+            throw DomainError(.invalidValue, "the next step is not a message to send; see `nightdesk referral next \(reference)`")
+        }
+        guard let call = try folder.database.callRecord(reference)?.call else {
+            throw DomainError(.notFound, "no call with reference \(reference) is held here")
+        }
+        let draft: OutboxDraft
+        switch channel {
+        case .sms(let number):
+            draft = OutboxDraft(
+                organisation: call.organisation, channel: .sms, recipient: number.e164,
+                body: ReferralMessage.sms(for: call).text, callReference: reference)
+        case .email(let address):
+            let catalogue = try folder.database.catalogue()
+            guard let organisation = catalogue.organisation(call.organisation) else {
+                throw DomainError(.notFound, "organisation \(call.organisation) is not in the catalogue")
+            }
+            let email = ReferralMessage.email(for: call, organisation: organisation, calendar: catalogue.calendar)
+            draft = OutboxDraft(
+                organisation: call.organisation, channel: .email, recipient: address.rawValue, subject: email.subject,
+                body: email.body, callReference: reference)
+        case .phone, .pager:
+            throw DomainError(
+                .invalidValue,
+                "the next step is to \(channel.kind) \(contact.name), which a person does: record the outcome with "
+                    + "`nightdesk referral attempt`")
+        }
+        let id = try folder.database.enqueue(draft, at: Date())
+        print("queued \(draft.channel.rawValue) to \(contact.name) as outbox message \(id); deliver with `nightdesk outbox send`")
     }
 }

@@ -73,6 +73,24 @@ import Testing
         #expect(try site.run(["referral", "next", unknown, "--at", "2026-11-30T21:08"]).status == 66)
     }
 
+    @Test func theNextSMSGoesToTheOutboxAndAPhoneStepIsLeftToAPerson() throws {
+        let reference = try site.logStructuresCall()
+        try site.ok(["call", "refer", reference, "--at", "2026-11-30T21:01"])
+        // Step 1 is Chetan Patel's SMS: queued once, with the referral text, for `outbox send` to deliver.
+        let queued = try site.ok(["referral", "next", reference, "--at", "2026-11-30T21:02", "--queue"]).stdout
+        #expect(queued.contains("queued sms to Chetan Patel as outbox message"), "\(queued)")
+        let outbox = try site.ok(["outbox", "list", "--json"]).stdout
+        #expect(outbox.contains("+447700900813") && outbox.contains(reference), "\(outbox)")
+        // Stage 2 starts with a phone call, which a person makes: nothing is queued.
+        try site.ok([
+            "referral", "attempt", reference, "--channel", "sms", "--contact", "eal-cpatel", "--outcome", "sent",
+            "--at", "2026-11-30T21:02",
+        ])
+        let phone = try site.run(["referral", "next", reference, "--at", "2026-11-30T21:07", "--queue"])
+        #expect(phone.status == 65 && phone.stderr.contains("which a person does"), "\(phone)")
+        #expect(try site.ok(["outbox", "list", "--json"]).stdout == outbox)
+    }
+
     @Test func supervisorsSeeOverdueReferralsAndGapsGoStraightToTheFallback() throws {
         // A call that ended on Saturday night and was referred but never passed on is overdue by now.
         let late = try site.logStructuresCall(offered: "2026-11-21T21:55", ended: "2026-11-21T22:00")
