@@ -60,6 +60,8 @@ enum SyncLimits {
     /// How long a peer may lack another origin's change sets, while this node sees that origin, before this
     /// node relays them.
     static let relayDelayMs: Int64 = 1_000
+    /// Heartbeat samples kept per peer for the cluster clock.
+    static let heartbeatSamplesPerPeerMax = 16
 }
 
 /// What `node status` shows: written by the running node, read by the command.
@@ -85,4 +87,16 @@ public struct MeshStatus: Codable, Sendable, Equatable {
     public var peers: [Peer]
     public var rejected: [String: Int]
     public var clientsRefused: Int
+}
+
+/// What this node sees of the cluster: the sites in contact and the heartbeat samples of their clocks.
+public struct ClusterView: Sendable {
+    public struct Sample: Sendable {
+        public let site: SiteID
+        public let peerSentAtMs: Int64
+        public let receivedAtMs: Int64
+    }
+
+    public let live: Set<SiteID>
+    public let samples: [Sample]
 }

@@ -33,6 +33,8 @@ actor SyncEngine {
     private var missingKeyLogged = Set<String>()
     private(set) var unsealed = 0
     private var genesisCache: [SiteID: Data] = [:]
+    /// The latest heartbeats from each peer: its clock when it sent one, and this node's when it arrived.
+    private var heartbeats: [SiteID: [(sentAtMs: Int64, receivedAtMs: Int64)]] = [:]
 
     init(
         configuration: SyncConfiguration, database: AppDatabase, metrics: NodeMetrics, logger: Logger,
@@ -295,8 +297,10 @@ actor SyncEngine {
         case .ack(let vector):
             guard admitted(site) else { return }
             sessions[site]!.receivedAck(vector: vector, atMs: nowMs)
-        case .heartbeat(_, let state, _):
+        case .heartbeat(_, let state, let sentAtMs):
             sessions[site]!.heard(atMs: nowMs, state: state)
+            heartbeats[site, default: []].append((sentAtMs, nowMs))
+            if heartbeats[site]!.count > SyncLimits.heartbeatSamplesPerPeerMax { heartbeats[site]!.removeFirst() }
         case .changeSets(let items):
             guard admitted(site) else { return }
             sessions[site]!.heard(atMs: nowMs)
@@ -327,6 +331,21 @@ actor SyncEngine {
     }
 
     // MARK: - Status
+
+    /// The sites this node is in contact with (itself included) and the heartbeat samples to estimate the
+    /// cluster's time from: what the timers decide who acts by.
+    func clusterView() -> ClusterView {
+        let nowMs = nowMs
+        var live: Set<SiteID> = [configuration.site]
+        for (site, session) in sessions {
+            let health = session.health(atMs: nowMs, settings: configuration.session)
+            if health == .connected || health == .lagging { live.insert(site) }
+        }
+        let samples = heartbeats.flatMap { site, list in
+            list.map { ClusterView.Sample(site: site, peerSentAtMs: $0.sentAtMs, receivedAtMs: $0.receivedAtMs) }
+        }
+        return ClusterView(live: live, samples: samples)
+    }
 
     func status() -> MeshStatus {
         let nowMs = nowMs

@@ -29,6 +29,11 @@ public struct SyncService: Service {
         self.executor = SerialQueueTaskExecutor(label: "nightdesk.sync.\(configuration.site)")
     }
 
+    /// What this node sees of the cluster now (see `TimerService`).
+    public func clusterView() async -> ClusterView {
+        await engine.clusterView()
+    }
+
     /// Starts the endpoint and returns where it listens, before `run()`; `run()` starts it if this was not called.
     public func start() async throws -> String {
         try await withTaskExecutorPreference(executor) { try await engine.start() }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import Foundation
 import Logging
 import Node
@@ -69,6 +70,17 @@ struct NodeCommand: AsyncParsableCommand {
                     throw ExitCode(78)
                 }
                 services.append(.init(service: sync))
+                let election: TimerElection
+                do {
+                    election = try TimerService.election(for: runConfiguration.topology)
+                } catch {
+                    report(["the topology cannot decide which site acts on timers: \(error)"])
+                    throw ExitCode(78)
+                }
+                services.append(
+                    .init(
+                        service: TimerService(
+                            sync: sync, database: folder.database, site: folder.site, election: election, logger: logger)))
                 if let address = runConfiguration.metrics {
                     services.append(.init(service: metrics.httpService(host: address.host, port: address.port, logger: logger)))
                     logger.info("metrics served", metadata: ["metrics.address": "http://\(address.host):\(address.port)/metrics"])

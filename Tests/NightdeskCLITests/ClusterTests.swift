@@ -128,6 +128,42 @@ import Darwin
         #expect(files.contains { $0.range(of: Data("Ealing Resident".utf8)) != nil })
     }
 
+    @Test func aLoneWorkerDeadlineRaisesAmberOnceAtTheSurvivorsWhenTheStartingSiteIsKilled() async throws {
+        let cluster = try TestCluster(["WST", "EST", "NTH"])
+        for code in ["WST", "EST", "NTH"] { try cluster.start(code) }
+        // Five minutes is the shortest session: start it so that its deadline falls 10 s from now.
+        let started = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-300 + 10))
+        let result = try NightdeskBinary.run(
+            [
+                "lone", "start", "--po", "EAL", "--option", "dangerous-structures", "--answer", "structure_type=Wall",
+                "--answer", "immediate_danger=No", "--staff", "eal-jsmith", "--name", "Jo Smith", "--caller-phone",
+                "07700 900123", "--location", "12 Heron Walk, Ealing", "--task", "Inspect a bowing wall", "--minutes",
+                "5", "--at", started, "--json", "--data", cluster.path("WST"),
+            ], environment: LoneCommandTests.codes)
+        try #require(result.status == 0, "\(result)")
+        let reference = try decode(LoneJSON.self, result.stdout).reference
+        func board(_ code: String) throws -> [LoneJSON] {
+            try decode([LoneJSON].self, try cluster.run(code, ["lone", "board", "--json"]).stdout)
+        }
+        #expect(try await cluster.eventually(seconds: 8) { try board("EST").contains { $0.reference == reference } })
+        #expect(try board("EST").first { $0.reference == reference }?.state == "active", "not overdue before the deadline")
+        cluster.signal("WST", SIGKILL)  // the site that started the session loses power
+        func raised(_ code: String) -> Int {
+            cluster.log(code).split(separator: "\n").filter {
+                $0.contains("lone-worker alert raised") && $0.contains(reference)
+            }.count
+        }
+        #expect(
+            await cluster.eventually(seconds: 30) { raised("EST") + raised("NTH") >= 1 },
+            "\(cluster.log("EST"))\n\(cluster.log("NTH"))")
+        #expect(try await cluster.eventually(seconds: 10) {
+            try ["EST", "NTH"].allSatisfy { code in try board(code).first { $0.reference == reference }?.state == "overdue" }
+        })
+        // Exactly one survivor acted: EST, the first live site in the topology's order; NTH stood down.
+        try await Task.sleep(for: .seconds(2))
+        #expect(raised("EST") == 1 && raised("NTH") == 0, "\(cluster.log("EST"))\n\(cluster.log("NTH"))")
+    }
+
     @Test func metricsAreServedAndConfigurationProblemsStopTheNodeBeforeItStarts() async throws {
         let cluster = try TestCluster(["WST", "EST"])
         let port = try freeLoopbackPort()
