@@ -35,7 +35,7 @@ public struct TimerService: Service {
     /// The election for `topology`: its sites in file order, replicas never acting.
     public static func election(for topology: ClusterTopology) throws -> TimerElection {
         try TimerElection(
-            ranked: topology.sites.map(\.code),
+            ranked: topology.sites.filter { $0.role == .site }.map(\.code),
             replicas: Set(topology.sites.filter { $0.role == .replica }.map(\.code)))
     }
 
