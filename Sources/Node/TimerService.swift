@@ -57,7 +57,10 @@ public struct TimerService: Service {
                     switch election.decide(node: site, live: live) {
                     case .act:
                         for item in due {
-                            guard try database.recordLoneWorkerAction(item.action, session: item.session, at: now)
+                            let messages = try redEscalation(item)
+                            guard
+                                try database.recordLoneWorkerAction(
+                                    item.action, session: item.session, at: now, messages: { _ in messages })
                             else { continue }
                             logger.warning(
                                 "lone-worker alert raised",
@@ -76,5 +79,54 @@ public struct TimerService: Service {
             let interval = interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+    }
+
+    /// For a red alert, the messages to the officer's manager (SMS to their mobile and an email, 5.2.3.6), queued
+    /// in the same transaction as the alert; none for an amber one or a manager without those channels.
+    func redEscalation(_ item: LoneWorkerDueAction) throws -> [OutboxDraft] {
+        guard case .raiseRed(let reason) = item.action,
+            let session = try database.loneWorkerSession(item.session),
+            let managerID = session.start.officer.manager,
+            let manager = try database.contact(managerID)?.contact
+        else { return [] }
+        let officer = session.start.officer
+        let why = reason == .duress ? "DURESS" : "no check-out"
+        var drafts: [OutboxDraft] = []
+        if case .sms(let number) = manager.channel(.sms) {
+            drafts.append(
+                OutboxDraft(
+                    organisation: officer.organisation, channel: .sms, recipient: number.e164,
+                    body: Self.redSMS(officer: officer.name, phone: officer.callerNumber.description,
+                        location: session.start.location, why: why, reference: item.session.description),
+                    callReference: item.session))
+        }
+        if case .email(let address) = manager.channel(.email) {
+            drafts.append(
+                OutboxDraft(
+                    organisation: officer.organisation, channel: .email, recipient: address.rawValue,
+                    subject: "RED lone worker alert: \(officer.name) (\(item.session))",
+                    body: """
+                        Lone worker \(officer.name) has not checked out safely (\(why)).
+                        Location: \(session.start.location)
+                        Task: \(session.start.task)
+                        Deadline: \(session.deadline)
+                        Officer's number: \(officer.callerNumber)
+                        Reference: \(item.session)
+                        """,
+                    callReference: item.session))
+        }
+        return drafts
+    }
+
+    /// A red alert's SMS within 160 GSM-7 septets: the location is shortened first, the reference never (5.2.5).
+    static func redSMS(officer: String, phone: String, location: String, why: String, reference: String) -> String {
+        func text(_ place: String) -> String {
+            ReferralMessage.gsm7("RED lone worker (\(why)): \(officer), \(phone), at \(place). Ref \(reference)")
+        }
+        var place = location
+        while ReferralMessage.septets(text(place)) > DomainLimits.smsSeptetsMax, !place.isEmpty {
+            place.removeLast()
+        }
+        return text(place)
     }
 }

@@ -124,6 +124,17 @@ extension AppDatabase {
     public func recordLoneWorkerAction(
         _ action: LoneWorkerAction, session reference: CallReference, at instant: Date, recordedAt: Date? = nil
     ) throws -> Bool {
+        try recordLoneWorkerAction(action, session: reference, at: instant, recordedAt: recordedAt) { _ in [] }
+    }
+
+    /// Records an alert as above and, in the same transaction, queues the messages `messages` composes for it
+    /// (a red alert's escalation, 5.2.3.6): the alert and its messages are stored together or not at all, so an
+    /// alert is never recorded without its escalation, and a second site that finds it recorded queues nothing.
+    @discardableResult
+    public func recordLoneWorkerAction(
+        _ action: LoneWorkerAction, session reference: CallReference, at instant: Date, recordedAt: Date? = nil,
+        messages: (LoneWorkerSession) throws -> [OutboxDraft]
+    ) throws -> Bool {
         try write { db in
             let site = try localSite(db).rawValue
             guard let session = try Self.loneWorkerSession(db, reference) else {
@@ -132,6 +143,9 @@ extension AppDatabase {
             if !session.evaluate(at: instant).contains(action), Self.alreadyRecorded(action, session) { return false }
             _ = try changeSession(db, session, author: site, at: recordedAt ?? instant) { session in
                 try session.record(action, at: instant)
+            }
+            for draft in try messages(session) {
+                try enqueue(db, draft, checked: try Self.check(draft), id: OutboxMessageID.random(), at: recordedAt ?? instant)
             }
             return true
         }

@@ -15,7 +15,16 @@ extension AppDatabase {
     public func enqueue(_ draft: OutboxDraft, at instant: Date) throws -> OutboxMessageID {
         let checked = try Self.check(draft)
         let id = OutboxMessageID.random()
-        try write { db in
+        try write { db in try enqueue(db, draft, checked: checked, id: id, at: instant) }
+        return id
+    }
+
+    /// `enqueue(_:at:)` inside the caller's write transaction, for a draft already checked.
+    func enqueue(
+        _ db: Database, _ draft: OutboxDraft, checked: (recipient: String, subject: String?, referralID: String?),
+        id: OutboxMessageID, at instant: Date
+    ) throws {
+        do {
             guard try self.catalogue(db).organisation(draft.organisation) != nil else {
                 throw DomainError(
                     .unknownOrganisation,
@@ -39,7 +48,6 @@ extension AppDatabase {
                 ]
             }
         }
-        return id
     }
 
     /// The recipient in its stored form, and the subject and referral trimmed, or every rule the draft breaks.

@@ -160,8 +160,8 @@ final class TestCluster: @unchecked Sendable {
 
     func log(_ code: String) -> String { (try? String(contentsOfFile: path("\(code).log"), encoding: .utf8)) ?? "" }
 
-    func run(_ code: String, _ arguments: [String]) throws -> RunResult {
-        try NightdeskBinary.run(arguments + ["--data", path(code)])
+    func run(_ code: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+        try NightdeskBinary.run(arguments + ["--data", path(code)], environment: environment)
     }
 
     /// Logs a dangerous-structure call for `organisation` at `code`, which must succeed.

@@ -164,6 +164,50 @@ import Darwin
         #expect(raised("EST") == 1 && raised("NTH") == 0, "\(cluster.log("EST"))\n\(cluster.log("NTH"))")
     }
 
+    @Test func aDuressCheckOutAfterTheStartingSiteIsLostQueuesTheRedEscalationOnce() async throws {
+        let cluster = try TestCluster(["WST", "EST", "NTH"])
+        let imported = try cluster.run("WST", ["contact", "import", "--file", RotaSamples.path("eal-contacts.toml")])
+        try #require(imported.status == 0, "\(imported)")
+        for code in ["WST", "EST", "NTH"] { try cluster.start(code) }
+        let result = try NightdeskBinary.run(
+            [
+                "lone", "start", "--po", "EAL", "--option", "dangerous-structures", "--answer", "structure_type=Wall",
+                "--answer", "immediate_danger=No", "--staff", "eal-jsmith", "--name", "Jo Smith", "--caller-phone",
+                "07700 900123", "--location", "12 Heron Walk, Ealing", "--task", "Inspect a bowing wall", "--minutes",
+                "60", "--manager", "eal-pmorgan", "--json", "--data", cluster.path("WST"),
+            ], environment: LoneCommandTests.codes)
+        try #require(result.status == 0, "\(result)")
+        let reference = try decode(LoneJSON.self, result.stdout).reference
+        #expect(
+            try await cluster.eventually(seconds: 10) {
+                try cluster.run("EST", ["lone", "board", "--json"]).stdout.contains(reference)
+            })
+        cluster.signal("WST", SIGKILL)
+        // The officer checks out by phone through EST with the duress code: the reply gives nothing away.
+        let duress = try cluster.run(
+            "EST", ["lone", "checkout", reference], environment: ["NIGHTDESK_LONE_CODE": "red kite"])
+        #expect(duress.status == 0, "\(duress)")
+        struct Queued: Decodable {
+            let channel: String
+            let recipient: String
+            let callReference: String?
+        }
+        func queued(_ code: String) throws -> [Queued] {
+            try decode([Queued].self, try cluster.run(code, ["outbox", "list", "--json"]).stdout)
+                .filter { $0.callReference == reference }
+        }
+        #expect(
+            try await cluster.eventually(seconds: 30) { try queued("EST").count + queued("NTH").count >= 2 },
+            "\(cluster.log("EST"))")
+        try await Task.sleep(for: .seconds(2))
+        // One SMS and one email to the manager, queued once by one site and held by both survivors.
+        for code in ["EST", "NTH"] {
+            let messages = try queued(code)
+            #expect(messages.map(\.channel).sorted() == ["email", "sms"], "\(code): \(messages)")
+            #expect(messages.contains { $0.recipient == "+447700900810" })
+        }
+    }
+
     @Test func metricsAreServedAndConfigurationProblemsStopTheNodeBeforeItStarts() async throws {
         let cluster = try TestCluster(["WST", "EST"])
         let port = try freeLoopbackPort()
