@@ -32,7 +32,6 @@ actor SyncEngine {
     private var loggedRefusals = Set<String>()
     private var missingKeyLogged = Set<String>()
     private(set) var unsealed = 0
-    private var genesisCache: [SiteID: Data] = [:]
     /// The latest heartbeats from each peer: its clock when it sent one, and this node's when it arrived.
     private var heartbeats: [SiteID: [(sentAtMs: Int64, receivedAtMs: Int64)]] = [:]
 
@@ -231,8 +230,9 @@ actor SyncEngine {
         var start = session.sentThrough
         let nowMs = nowMs
         for (origin, sequence) in held.entries where origin != configuration.site {
+            let originHealth = sessions[origin]?.health(atMs: nowMs, settings: configuration.session)
             let originVisible =
-                linkGenerations[origin] != nil && sessions[origin]?.lastContactMs.map { nowMs - $0 < 2_000 } == true
+                linkGenerations[origin] != nil && (originHealth == .connected || originHealth == .lagging)
             let lackingSinceMs = session.behindSinceByOrigin[origin] ?? nowMs
             if origin == session.site || (originVisible && nowMs - lackingSinceMs < SyncLimits.relayDelayMs) {
                 start = start.merged(with: VersionVector([origin: sequence]))
@@ -383,10 +383,7 @@ actor SyncEngine {
     }
 
     func genesis(_ origin: SiteID) -> Data {
-        if let cached = genesisCache[origin] { return cached }
-        let link = OriginChain.genesisLink(origin: origin.rawValue).bytes
-        genesisCache[origin] = link
-        return link
+        OriginChain.genesisLink(origin: origin.rawValue).bytes
     }
 
     func noteStored(origin: SiteID, through sequence: OriginSequence) {

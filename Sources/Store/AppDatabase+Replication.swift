@@ -80,63 +80,61 @@ extension AppDatabase {
 
     /// `receive(_:at:)` inside the caller's write transaction.
     func receive(_ db: Database, _ sets: [ChangeSet], at instant: Date) throws -> ReceiveReport {
-        do {
-            var clock = try loadClock(db)
-            let site = clock.site
-            var report = ReceiveReport()
-            let nowMs = instant.milliseconds
-            var incoming = sets
-            incoming += try releaseQuarantined(db, clock: clock, nowMs: nowMs)
-            var stored: [ChangeSet] = []
-            for set in incoming {
-                let name = "\(set.origin)/\(set.sequence)"
-                if let existing = try Data.fetchOne(
-                    db.cachedStatement(sql: "SELECT payload FROM change_log WHERE origin = ? AND sequence = ?"),
-                    arguments: [set.origin.rawValue, set.sequence.rawValue])
-                {
-                    if try StoredChangeSet.decode(existing) == set {
-                        report.duplicates += 1
-                    } else {
-                        report.refused.append(ReplicationError.conflictingCopy(origin: set.origin.rawValue, sequence: set.sequence.rawValue).description)
-                    }
-                    continue
+        var clock = try loadClock(db)
+        let site = clock.site
+        var report = ReceiveReport()
+        let nowMs = instant.milliseconds
+        var incoming = sets
+        incoming += try releaseQuarantined(db, clock: clock, nowMs: nowMs)
+        var stored: [ChangeSet] = []
+        for set in incoming {
+            let name = "\(set.origin)/\(set.sequence)"
+            if let existing = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT payload FROM change_log WHERE origin = ? AND sequence = ?"),
+                arguments: [set.origin.rawValue, set.sequence.rawValue])
+            {
+                if try StoredChangeSet.decode(existing) == set {
+                    report.duplicates += 1
+                } else {
+                    report.refused.append(ReplicationError.conflictingCopy(origin: set.origin.rawValue, sequence: set.sequence.rawValue).description)
                 }
-                guard set.origin != site else {
-                    report.refused.append(ReplicationError.notThisSite(origin: site.rawValue).description)
-                    continue
-                }
-                do {
-                    try clock.receive(set.timestamp, nowMs: nowMs)
-                } catch {
-                    try db.execute(
-                        sql: """
-                            INSERT OR IGNORE INTO quarantine (origin, sequence, clock, payload, reason, received_at_ms)
-                            VALUES (?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            set.origin.rawValue, set.sequence.rawValue, set.timestamp.description,
-                            StoredChangeSet.encode(set), "\(error)", nowMs,
-                        ])
-                    report.quarantined.append(name)
-                    continue
-                }
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO change_log (origin, sequence, clock, scope, payload, applied, received_at_ms)
-                        VALUES (?, ?, ?, ?, ?, 0, ?)
-                        """
-                ).execute(arguments: [
-                    set.origin.rawValue, set.sequence.rawValue, set.timestamp.description, set.scope.description,
-                    StoredChangeSet.encode(set), nowMs,
-                ])
-                try advanceHeld(db, origin: set.origin)
-                stored.append(set)
-                report.stored += 1
+                continue
             }
-            try saveClock(db, clock)
-            try applyPending(db, received: stored, report: &report)
-            return report
+            guard set.origin != site else {
+                report.refused.append(ReplicationError.notThisSite(origin: site.rawValue).description)
+                continue
+            }
+            do {
+                try clock.receive(set.timestamp, nowMs: nowMs)
+            } catch {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO quarantine (origin, sequence, clock, payload, reason, received_at_ms)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        set.origin.rawValue, set.sequence.rawValue, set.timestamp.description,
+                        StoredChangeSet.encode(set), "\(error)", nowMs,
+                    ])
+                report.quarantined.append(name)
+                continue
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO change_log (origin, sequence, clock, scope, payload, applied, received_at_ms)
+                    VALUES (?, ?, ?, ?, ?, 0, ?)
+                    """
+            ).execute(arguments: [
+                set.origin.rawValue, set.sequence.rawValue, set.timestamp.description, set.scope.description,
+                StoredChangeSet.encode(set), nowMs,
+            ])
+            try advanceHeld(db, origin: set.origin)
+            stored.append(set)
+            report.stored += 1
         }
+        try saveClock(db, clock)
+        try applyPending(db, received: stored, report: &report)
+        return report
     }
 
     /// Applies every stored change set whose dependencies are met, in causal order.

@@ -246,57 +246,55 @@ extension AppDatabase {
     func storeSealedRun(_ db: Database, _ run: SealedRunInput, at instant: Date) throws -> SealedStoreReport {
         let (origin, first, baseLink, entries, checkpoints, opened) =
             (run.origin, run.first, run.baseLink, run.entries, run.checkpoints, run.opened)
-        do {
-            var report = SealedStoreReport()
-            let held = try sealedHead(db, origin: origin)
-            let heldSequence = held?.sequence.rawValue ?? 0
-            guard first.rawValue >= 1, first.rawValue <= heldSequence + 1 else {
-                throw SealedLogError.notContiguous(origin: origin.rawValue, held: heldSequence, first: first.rawValue)
-            }
-            if first.rawValue > 1 {
-                let base = try Data.fetchOne(
-                    db.cachedStatement(sql: "SELECT link FROM sealed_change WHERE origin = ? AND sequence = ?"),
-                    arguments: [origin.rawValue, first.rawValue - 1])
-                guard base == baseLink else {
-                    throw SealedLogError.baseLinkMismatch(origin: origin.rawValue, sequence: first.rawValue - 1)
-                }
-            }
-            let nowMs = instant.milliseconds
-            for (offset, entry) in entries.enumerated() {
-                let sequence = first.rawValue + UInt64(offset)
-                if sequence <= heldSequence {
-                    let existing = try Data.fetchOne(
-                        db.cachedStatement(
-                            sql: "SELECT envelope FROM sealed_change WHERE origin = ? AND sequence = ?"),
-                        arguments: [origin.rawValue, sequence])
-                    guard existing == entry.envelope else {
-                        throw SealedLogError.conflictingEnvelope(origin: origin.rawValue, sequence: sequence)
-                    }
-                    report.duplicates += 1
-                    continue
-                }
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO sealed_change (origin, sequence, envelope, link, clock_ms, stored_at_ms)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(arguments: [origin.rawValue, sequence, entry.envelope, entry.link, entry.clockMs, nowMs])
-                report.stored += 1
-            }
-            for checkpoint in checkpoints {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT OR IGNORE INTO sealed_checkpoint (origin, sequence, link, signature)
-                        VALUES (?, ?, ?, ?)
-                        """
-                ).execute(arguments: [
-                    checkpoint.origin.rawValue, checkpoint.sequence.rawValue, checkpoint.link, checkpoint.signature,
-                ])
-            }
-            let fresh = opened.filter { $0.sequence.rawValue > heldSequence }
-            if !fresh.isEmpty { report.received = try receive(db, fresh, at: instant) }
-            return report
+        var report = SealedStoreReport()
+        let held = try sealedHead(db, origin: origin)
+        let heldSequence = held?.sequence.rawValue ?? 0
+        guard first.rawValue >= 1, first.rawValue <= heldSequence + 1 else {
+            throw SealedLogError.notContiguous(origin: origin.rawValue, held: heldSequence, first: first.rawValue)
         }
+        if first.rawValue > 1 {
+            let base = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT link FROM sealed_change WHERE origin = ? AND sequence = ?"),
+                arguments: [origin.rawValue, first.rawValue - 1])
+            guard base == baseLink else {
+                throw SealedLogError.baseLinkMismatch(origin: origin.rawValue, sequence: first.rawValue - 1)
+            }
+        }
+        let nowMs = instant.milliseconds
+        for (offset, entry) in entries.enumerated() {
+            let sequence = first.rawValue + UInt64(offset)
+            if sequence <= heldSequence {
+                let existing = try Data.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT envelope FROM sealed_change WHERE origin = ? AND sequence = ?"),
+                    arguments: [origin.rawValue, sequence])
+                guard existing == entry.envelope else {
+                    throw SealedLogError.conflictingEnvelope(origin: origin.rawValue, sequence: sequence)
+                }
+                report.duplicates += 1
+                continue
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO sealed_change (origin, sequence, envelope, link, clock_ms, stored_at_ms)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [origin.rawValue, sequence, entry.envelope, entry.link, entry.clockMs, nowMs])
+            report.stored += 1
+        }
+        for checkpoint in checkpoints {
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO sealed_checkpoint (origin, sequence, link, signature)
+                    VALUES (?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                checkpoint.origin.rawValue, checkpoint.sequence.rawValue, checkpoint.link, checkpoint.signature,
+            ])
+        }
+        let fresh = opened.filter { $0.sequence.rawValue > heldSequence }
+        if !fresh.isEmpty { report.received = try receive(db, fresh, at: instant) }
+        return report
     }
 
     /// Runs of sealed change sets a peer holding `peer` lacks, each ending at a checkpoint, at most `setsMax`
