@@ -50,8 +50,9 @@ public enum Frame: Hashable, Sendable {
     case changeSets([Data])
     /// What the sender now holds, so the peer can track durability (RPO 0 on evacuation).
     case ack(heldVector: VersionVector)
-    /// The sender's state and its clock when it sent this, in Unix milliseconds.
-    case heartbeat(site: SiteID, state: SiteState, sentAtMs: Int64)
+    /// The sender's state and its clock when it sent this, in Unix milliseconds, and what it can take on
+    /// (`nil` from a node that does not report capacity: the short form, PROTOCOL.md).
+    case heartbeat(site: SiteID, state: SiteState, sentAtMs: Int64, capacity: SiteCapacity? = nil)
 
     /// The message type byte of this frame.
     public var type: FrameType {
@@ -162,10 +163,11 @@ extension Frame {
             }
         case .ack(let heldVector):
             try writer.vector(heldVector, field: "ack.heldVector")
-        case .heartbeat(let site, let state, let sentAtMs):
+        case .heartbeat(let site, let state, let sentAtMs, let capacity):
             try writer.site(site, field: "heartbeat.site")
             writer.uint8(state.rawValue)
             writer.uint64(UInt64(bitPattern: sentAtMs))
+            if let capacity { try writer.capacity(capacity, field: "heartbeat.capacity") }
         }
         return try writer.finish()
     }
@@ -311,7 +313,9 @@ extension Frame {
                 throw .invalidValue(field: "heartbeat.state", reason: "unknown site state \(stateByte)")
             }
             let sentAtMs = Int64(bitPattern: try reader.uint64(field: "heartbeat.sentAtMs"))
-            self = .heartbeat(site: site, state: state, sentAtMs: sentAtMs)
+            // The capacity tail is optional: a heartbeat that ends here is the short form of earlier nodes.
+            let capacity = reader.remaining == 0 ? nil : try reader.capacity(field: "heartbeat.capacity")
+            self = .heartbeat(site: site, state: state, sentAtMs: sentAtMs, capacity: capacity)
         }
         guard reader.remaining == 0 else { throw .trailingBytes(count: reader.remaining) }
     }

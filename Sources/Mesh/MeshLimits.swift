@@ -47,6 +47,8 @@ public enum MeshLimits {
         precondition(Int(UInt32.max) >= frameBytesMax, "frame lengths are UInt32 on the wire")
         precondition(Int(UInt16.max) >= vectorEntriesMax, "vector counts are UInt16 on the wire")
         precondition(Int(UInt8.max) >= stringBytesMax, "string lengths are UInt8 on the wire")
+        precondition(Int(UInt16.max) >= capacityHandlersMax, "handler counts are UInt16 on the wire")
+        precondition(Int(UInt16.max) >= capacityOrganisationsMax, "capacity entry counts are UInt16 on the wire")
         precondition(pendingSendsMax >= 1 && receiveBufferFramesMax >= 1, "queues hold at least one item")
     }
 }

@@ -36,6 +36,18 @@ enum RandomFrames {
         return VersionVector(entries)
     }
 
+    /// No capacity (the short heartbeat) half the time, else a random valid one.
+    static func capacity(_ random: inout SeededGenerator) -> SiteCapacity? {
+        guard Bool.random(using: &random) else { return nil }
+        var trained: [String: Int] = [:]
+        for _ in 0..<Int.random(in: 0...5, using: &random) {
+            trained[site(&random).rawValue] = Int.random(in: 1...MeshLimits.capacityHandlersMax, using: &random)
+        }
+        return SiteCapacity(
+            handlersSignedIn: Int.random(in: 0...MeshLimits.capacityHandlersMax, using: &random),
+            trainedByOrganisation: trained, callsInProgress: Int.random(in: 0...MeshLimits.capacityCallsMax, using: &random))
+    }
+
     static func frame(_ random: inout SeededGenerator) -> Frame {
         switch Int.random(in: 0..<5, using: &random) {
         case 0:
@@ -59,7 +71,7 @@ enum RandomFrames {
         default:
             return .heartbeat(
                 site: site(&random), state: SiteState.allCases.randomElement(using: &random)!,
-                sentAtMs: Int64(bitPattern: random.next()))
+                sentAtMs: Int64(bitPattern: random.next()), capacity: capacity(&random))
         }
     }
 }
