@@ -9,6 +9,7 @@ enum Schema {
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
         "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration, "v8-lone-worker",
+        sitesMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -41,6 +42,10 @@ enum Schema {
         migrator.registerMigration(migrationIdentifiers[7]) { db in
             try db.execute(sql: v8LoneWorker)
             try db.execute(sql: v8Guards)
+        }
+        migrator.registerMigration(sitesMigration) { db in
+            try db.execute(sql: v9Sites)
+            try db.execute(sql: v9Guards)
         }
         return migrator
     }
