@@ -5,6 +5,7 @@ import Mesh
 import Prometheus
 import Replication
 import ServiceLifecycle
+import Synchronization
 
 /// The node's Prometheus metrics: what the sync service counts and measures, rendered at `GET /metrics`.
 ///
@@ -19,6 +20,8 @@ public final class NodeMetrics: Sendable {
     let changeSetsDuplicate: Counter
     let changeSetsSealed: Counter
     let changeSetsApplied: Counter
+    /// Organisations each site's trained-handler gauge has been set for, so one that drops out is set to 0.
+    let trainedOrganisations = Mutex<[SiteID: Set<String>]>([:])
 
     public init() {
         let registry = PrometheusCollectorRegistry()

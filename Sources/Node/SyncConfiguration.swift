@@ -75,6 +75,10 @@ public struct MeshStatus: Codable, Sendable, Equatable {
         public var epoch: UInt64
         public var refusal: String?
         public var siteState: String?
+        /// The capacity the peer last announced in a heartbeat (nil if it never has: an older node).
+        public var capacity: SiteCapacity?
+        /// How long ago that heartbeat arrived.
+        public var capacityMsAgo: Int64?
     }
 
     public var site: String
@@ -87,6 +91,9 @@ public struct MeshStatus: Codable, Sendable, Equatable {
     public var peers: [Peer]
     public var rejected: [String: Int]
     public var clientsRefused: Int
+    /// This site's own state and capacity, as its heartbeats announce them (nil in files of older nodes).
+    public var siteState: String?
+    public var capacity: SiteCapacity?
 }
 
 /// What this node sees of the cluster: the sites in contact and the heartbeat samples of their clocks.
@@ -97,6 +104,17 @@ public struct ClusterView: Sendable {
         public let receivedAtMs: Int64
     }
 
+    /// A site's state and capacity as last announced: this node's own from its store, a peer's from its heartbeat.
+    public struct SiteReport: Sendable, Equatable {
+        public let state: SiteState
+        /// Nil for a peer whose heartbeats carry no capacity (an older node).
+        public let capacity: SiteCapacity?
+        /// When this node read or heard it, by its own clock.
+        public let atMs: Int64
+    }
+
     public let live: Set<SiteID>
     public let samples: [Sample]
+    /// Every site this node has a report of, itself included (DESIGN.md, Failover and traffic).
+    public let sites: [SiteID: SiteReport]
 }

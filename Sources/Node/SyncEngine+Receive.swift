@@ -39,6 +39,7 @@ extension SyncEngine {
             metrics.changeSetsStored.increment(by: Int64(report.stored))
             metrics.changeSetsDuplicate.increment(by: Int64(report.duplicates))
             metrics.changeSetsApplied.increment(by: Int64(report.received.applied))
+            if report.received.applied > 0 { recordAnnouncementsLive(atMs: nowMs) }
             if !report.received.refused.isEmpty {
                 logger.warning(
                     "change sets refused by the store",

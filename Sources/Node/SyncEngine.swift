@@ -34,6 +34,8 @@ actor SyncEngine {
     private(set) var unsealed = 0
     /// The latest heartbeats from each peer: its clock when it sent one, and this node's when it arrived.
     private var heartbeats: [SiteID: [(sentAtMs: Int64, receivedAtMs: Int64)]] = [:]
+    /// What each site last announced, this one's own included (read from the store each heartbeat).
+    private var reports: [SiteID: ClusterView.SiteReport] = [:]
 
     init(
         configuration: SyncConfiguration, database: AppDatabase, metrics: NodeMetrics, logger: Logger,
@@ -95,10 +97,49 @@ actor SyncEngine {
         }
         if nowMs - lastHeartbeatMs >= configuration.heartbeatInterval.milliseconds {
             lastHeartbeatMs = nowMs
+            let own = ownReport(atMs: nowMs)
+            reports[configuration.site] = own
             for site in linkGenerations.keys.sorted() {
                 try? await endpoint.send(
-                    to: site, frame: .heartbeat(site: configuration.site, state: .up, sentAtMs: nowMs))
+                    to: site,
+                    frame: .heartbeat(site: configuration.site, state: own.state, sentAtMs: nowMs, capacity: own.capacity))
             }
+            recordAnnouncementsLive(atMs: nowMs)
+        }
+    }
+
+    /// This site's state and capacity from its store, read afresh for every heartbeat so `site state --set` and
+    /// handlers signing in are announced within one interval. A failed read announces the last known state.
+    private func ownReport(atMs nowMs: Int64) -> ClusterView.SiteReport {
+        let last = reports[configuration.site]
+        do {
+            let setting = try database.siteState()
+            let state = SiteState.allCases.first { "\($0)" == setting.rawValue } ?? .up
+            let figures = try database.siteCapacity(
+                at: Date(milliseconds: nowMs), callsInProgressWindowMs: SiteCapacity.callsInProgressWindowMs)
+            let capacity = SiteCapacity(
+                handlersSignedIn: min(figures.handlersSignedIn, MeshLimits.capacityHandlersMax),
+                trainedByOrganisation: figures.trainedByOrganisation.mapValues { min($0, MeshLimits.capacityHandlersMax) },
+                callsInProgress: min(figures.callsInProgress, MeshLimits.capacityCallsMax))
+            return ClusterView.SiteReport(state: state, capacity: capacity, atMs: nowMs)
+        } catch {
+            logger.error("reading this site's state and capacity failed", metadata: ["error": "\(error)"])
+            return ClusterView.SiteReport(state: last?.state ?? .up, capacity: last?.capacity, atMs: nowMs)
+        }
+    }
+
+    /// Records announcement versions that became live in this store (5.1.3): after change sets from peers are
+    /// applied, and every heartbeat for any that arrived another way (a file import).
+    func recordAnnouncementsLive(atMs nowMs: Int64) {
+        // A council's replica (holding only some organisations) plays no announcements: it records none live.
+        guard configuration.holdsEveryOrganisation else { return }
+        do {
+            let recorded = try database.recordAnnouncementsLive(at: Date(milliseconds: nowMs))
+            if recorded > 0 {
+                logger.info("announcements live here", metadata: ["announcement.versions": "\(recorded)"])
+            }
+        } catch {
+            logger.error("recording announcements live failed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -297,8 +338,9 @@ actor SyncEngine {
         case .ack(let vector):
             guard admitted(site) else { return }
             sessions[site]!.receivedAck(vector: vector, atMs: nowMs)
-        case .heartbeat(_, let state, let sentAtMs):
+        case .heartbeat(_, let state, let sentAtMs, let capacity):
             sessions[site]!.heard(atMs: nowMs, state: state)
+            reports[site] = ClusterView.SiteReport(state: state, capacity: capacity, atMs: nowMs)
             heartbeats[site, default: []].append((sentAtMs, nowMs))
             if heartbeats[site]!.count > SyncLimits.heartbeatSamplesPerPeerMax { heartbeats[site]!.removeFirst() }
         case .changeSets(let items):
@@ -344,7 +386,7 @@ actor SyncEngine {
         let samples = heartbeats.flatMap { site, list in
             list.map { ClusterView.Sample(site: site, peerSentAtMs: $0.sentAtMs, receivedAtMs: $0.receivedAtMs) }
         }
-        return ClusterView(live: live, samples: samples)
+        return ClusterView(live: live, samples: samples, sites: reports)
     }
 
     func status() -> MeshStatus {
@@ -362,16 +404,20 @@ actor SyncEngine {
                 MeshStatus.Peer(
                     site: site.rawValue, health: health.rawValue, lagChangeSets: lag, lagSeconds: lagSeconds,
                     lastContactMsAgo: session.lastContactMs.map { nowMs - $0 }, epoch: session.epoch,
-                    refusal: refusal, siteState: session.remoteState.map { "\($0)" }))
+                    refusal: refusal, siteState: session.remoteState.map { "\($0)" }, capacity: reports[site]?.capacity,
+                    capacityMsAgo: reports[site].map { nowMs - $0.atMs }))
+            metrics.site(site, report: reports[site])
         }
         let statistics = endpoint.statistics
         metrics.mesh(statistics)
         metrics.unsealed(unsealed)
+        metrics.site(configuration.site, report: reports[configuration.site])
         return MeshStatus(
             site: configuration.site.rawValue, cluster: configuration.cluster, epoch: epoch, listening: listening,
             writtenAtMs: nowMs,
             held: Dictionary(uniqueKeysWithValues: held.entries.map { ($0.key.rawValue, $0.value.rawValue) }),
-            unsealedChangeSets: unsealed, peers: peers, rejected: rejected, clientsRefused: statistics.clientsRefused)
+            unsealedChangeSets: unsealed, peers: peers, rejected: rejected, clientsRefused: statistics.clientsRefused,
+            siteState: reports[configuration.site].map { "\($0.state)" }, capacity: reports[configuration.site]?.capacity)
     }
 
     /// Whether every admitted, connected peer holds this site's own change sets (used when draining).
