@@ -2,6 +2,7 @@ import ArgumentParser
 import Domain
 import Foundation
 import Logging
+import Mesh
 import Node
 import ServiceLifecycle
 
@@ -125,11 +126,15 @@ struct NodeCommand: AsyncParsableCommand {
                 print("site \(status.site) · cluster \(status.cluster) · epoch \(status.epoch) · listening \(status.listening)")
                 print("holds " + status.held.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")
                     + (status.unsealedChangeSets > 0 ? " · \(status.unsealedChangeSets) own change sets not yet sealed" : ""))
+                if let state = status.siteState {
+                    print("this site \(state)" + (status.capacity.map { " · " + describe($0) } ?? ""))
+                }
                 for peer in status.peers {
                     let contact = peer.lastContactMsAgo.map { "last contact \(Double($0) / 1000) s ago" } ?? "never in contact"
                     var line = "  \(peer.site)  \(peer.health)  lag \(peer.lagChangeSets) change sets, "
                         + String(format: "%.1f s", peer.lagSeconds) + " · \(contact)"
                     if let state = peer.siteState { line += " · site \(state)" }
+                    if let capacity = peer.capacity { line += " · " + describe(capacity) }
                     if let refusal = peer.refusal { line += " · refused: \(refusal)" }
                     print(line)
                 }
@@ -144,4 +149,12 @@ struct NodeCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// A site's capacity on one line: `3 handlers (EAL 2, ENF 1) · 1 call in progress`.
+func describe(_ capacity: SiteCapacity) -> String {
+    let trained = capacity.trainedByOrganisation.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+    return "\(capacity.handlersSignedIn) handler\(capacity.handlersSignedIn == 1 ? "" : "s")"
+        + (trained.isEmpty ? "" : " (\(trained.joined(separator: ", ")))")
+        + " · \(capacity.callsInProgress) call\(capacity.callsInProgress == 1 ? "" : "s") in progress"
 }
