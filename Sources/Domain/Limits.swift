@@ -111,4 +111,20 @@ public enum DomainLimits {
     /// Largest one-way delay bound, and largest sample window, that may be configured.
     public static let oneWayDelayMsMaxLimit = 10_000
     public static let clockSampleWindowMsMax = 10 * 60 * 1_000
+
+    // Access numbers and IVR menus (7.1.3, 7.1.4).
+
+    /// Most choices one menu may offer: the twelve keys of a keypad.
+    public static let ivrChoicesMax = 12
+    /// Longest prompt a menu may read out.
+    public static let ivrPromptCharactersMax = 400
+    /// Shortest, longest and default wait for a key on each play of a menu.
+    public static let ivrWaitSecondsMin = 3
+    public static let ivrWaitSecondsMax = 30
+    public static let ivrWaitSecondsDefault = 8
+    /// Fewest, most and default plays of a menu before the call goes to its default option.
+    public static let ivrPlaysMin = 1
+    public static let ivrPlaysMax = 5
+    public static let ivrPlaysDefault = 3
+
 }
