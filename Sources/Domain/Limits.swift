@@ -127,4 +127,24 @@ public enum DomainLimits {
     public static let ivrPlaysMax = 5
     public static let ivrPlaysDefault = 3
 
+    // Routing new calls between sites (7.1.7, 7.1.10, DESIGN.md "Failover and traffic").
+
+    /// Share of each site's signed-in handlers held in reserve, divided among the organisations it serves in
+    /// proportion to their trained handlers, so a surge for one cannot take them all (7.1.7).
+    public static let routingReservePercent = 20
+    /// Share of each site's signed-in handlers that Silver and Bronze calls leave free for Platinum and Gold
+    /// calls (6.2, 6.3, 7.1.5).
+    public static let routingPriorityHoldbackPercent = 10
+    /// An operator's manual split moves traffic in steps of this many percent.
+    public static let routingSplitStepPercent = 10
+    /// Default width of the time bucket in a call's routing key: retries within it reach the same site.
+    public static let routingKeyBucketSecondsDefault = 60
+    /// Most handlers one site may report signed in.
+    public static let routingHandlersPerSiteMax = 2_000
+    /// Most handler groups (sets of organisations trained for) one site view may list.
+    public static let routingHandlerGroupsPerSiteMax = 500
+    /// Most calls in progress, or queued, one site may report for one organisation.
+    public static let routingCallsPerOrganisationMax = 100_000
+    /// Most organisations one site view may list calls for.
+    public static let routingOrganisationsPerSiteMax = 500
 }
