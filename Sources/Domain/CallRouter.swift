@@ -101,9 +101,9 @@ public struct RoutingAnswer: Hashable, Codable, Sendable {
 ///    a site with no handler trained for the organisation takes none of its calls.
 /// 3. **Isolation (7.1.7).** At each site, `routingReservePercent` of the handlers signed in (rounded down) are held
 ///    in reserve and shared among the organisations the site serves, in proportion to the handlers trained for each
-///    (largest remainder, so the whole reserve is shared out). One organisation's calls at a site (in progress and queued) are capped at the site's handlers less the
-///    other organisations' reserves, so however hard one organisation surges, the handlers left at the site always
-///    cover every other organisation's reserve. A call over the cap is queued, not answered, so it waits for its own
+///    (largest remainder, so the whole reserve is shared out). One organisation's calls at a site (in progress and
+///    queued) are capped at the site's handlers less the other organisations' reserves, so however hard one
+///    organisation surges, the handlers left at the site always cover every other organisation's reserve. A call over the cap is queued, not answered, so it waits for its own
 ///    organisation's calls to end rather than taking another's handlers.
 /// 4. **Priority (6.2, 6.3, 7.1.5).** Gold promises 80% answered in 20 s; Silver and Bronze 60 s. So at every site
 ///    `routingPriorityHoldbackPercent` of the handlers (at least one) are left free by Silver and Bronze calls for
@@ -145,7 +145,8 @@ public struct CallRouter: Hashable, Sendable {
             problems.append(
                 DomainError(
                     .invalidValue,
-                    "\(snapshot.votingSites.count) voting sites is more than the \(DomainLimits.clusterSitesMax) allowed"))
+                    "\(snapshot.votingSites.count) voting sites is more than the "
+                        + "\(DomainLimits.clusterSitesMax) allowed"))
         }
         if voting.count != snapshot.votingSites.count {
             problems.append(DomainError(.invalidValue, "votingSites lists a site twice: list each site once"))

@@ -100,7 +100,8 @@ public struct IVRMenu: Hashable, Codable, Sendable {
             problems.append(
                 DomainError(
                     .invalidValue,
-                    "the prompt is \(prompt.count) characters; at most \(DomainLimits.ivrPromptCharactersMax) are allowed"))
+                    "the prompt is \(prompt.count) characters; at most "
+                        + "\(DomainLimits.ivrPromptCharactersMax) are allowed"))
         }
         if choices.isEmpty {
             problems.append(DomainError(.invalidValue, "the menu has no choices: add at least one [[…menu.choice]]"))

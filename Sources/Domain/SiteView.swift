@@ -68,7 +68,8 @@ public struct SiteView: Hashable, Codable, Sendable {
                 DomainError(
                     .invalidValue,
                     "site \(site) lists \(handlers.count) handler groups; at most "
-                        + "\(DomainLimits.routingHandlerGroupsPerSiteMax) are allowed: merge groups with the same training"))
+                        + "\(DomainLimits.routingHandlerGroupsPerSiteMax) are allowed: merge groups with the same "
+                        + "training"))
         }
         for group in handlers where !(0...DomainLimits.routingHandlersPerSiteMax).contains(group.count) {
             problems.append(

@@ -162,7 +162,8 @@ struct RouteCommand: ParsableCommand {
                 guard let option else {
                     throw ValidationError(
                         "\(resolution.access.number) is a general number: the handler picks the option, so give "
-                            + "--option CODE (one of \(organisation.options.map(\.code.rawValue).joined(separator: ", ")))")
+                            + "--option CODE (one of "
+                            + organisation.options.map(\.code.rawValue).joined(separator: ", ") + ")")
                 }
                 let code = try ServiceOptionCode(option)
                 guard let found = organisation.option(code) else {
