@@ -66,15 +66,21 @@ public struct ParticipatingOrganisation: Hashable, Codable, Sendable {
 public struct AccessNumber: Hashable, Codable, Sendable {
     public let number: PhoneNumber
     public let organisation: OrganisationCode
-    /// `nil` for a general number that serves all the PO's options.
+    /// `nil` for a general number that serves all the PO's options, or one with a menu.
     public let option: ServiceOptionCode?
     public let label: String
+    /// The IVR menu callers hear on this number (7.1.4); a number has a menu or a dedicated option, not both.
+    public let menu: IVRMenu?
 
-    public init(number: PhoneNumber, organisation: OrganisationCode, option: ServiceOptionCode?, label: String) {
+    public init(
+        number: PhoneNumber, organisation: OrganisationCode, option: ServiceOptionCode?, label: String,
+        menu: IVRMenu? = nil
+    ) {
         self.number = number
         self.organisation = organisation
         self.option = option
         self.label = label
+        self.menu = menu
     }
 }
 
@@ -128,6 +134,32 @@ public struct Catalogue: Hashable, Codable, Sendable {
                         .invalidCatalogue,
                         "access number \(access.number) names option \(option), which \(organisation.code) does not operate"
                     ))
+            }
+            if let menu = access.menu {
+                if let option = access.option {
+                    problems.append(
+                        DomainError(
+                            .invalidCatalogue,
+                            "access number \(access.number) has both option \(option) and a menu: a dedicated number "
+                                + "needs no menu, so remove one of them (7.1.3, 7.1.4)"))
+                }
+                for choice in menu.choices where organisation.option(choice.option) == nil {
+                    if declared[access.organisation]?.contains(choice.option) ?? false { continue }
+                    problems.append(
+                        DomainError(
+                            .invalidCatalogue,
+                            "access number \(access.number) menu key \(choice.key) leads to option \(choice.option), "
+                                + "which \(organisation.code) does not operate"))
+                }
+                if organisation.option(menu.defaultOption) == nil,
+                    !(declared[access.organisation]?.contains(menu.defaultOption) ?? false)
+                {
+                    problems.append(
+                        DomainError(
+                            .invalidCatalogue,
+                            "access number \(access.number) menu default \(menu.defaultOption) is an option "
+                                + "\(organisation.code) does not operate"))
+                }
             }
         }
         return problems

@@ -45,10 +45,29 @@ public struct CatalogueDocument: Codable, Sendable {
         public var informationOnly: Bool?
     }
 
+    /// One key of an IVR menu: `[[organisation.accessNumber.menu.choice]]`.
+    public struct MenuChoice: Codable, Sendable {
+        /// A keypad key as a string: "0" to "9", "*" or "#".
+        public var key: String
+        public var option: String
+        public var label: String
+    }
+
+    /// An IVR menu on an access number: `[organisation.accessNumber.menu]` (7.1.4).
+    public struct Menu: Codable, Sendable {
+        public var prompt: String
+        /// The option a caller reaches after `plays` plays without a valid key.
+        public var `default`: String
+        public var waitSeconds: Int?
+        public var plays: Int?
+        public var choice: [MenuChoice]?
+    }
+
     public struct Number: Codable, Sendable {
         public var number: String
         public var label: String
         public var option: String?
+        public var menu: Menu?
     }
 
     public struct Organisation: Codable, Sendable {
@@ -251,7 +270,8 @@ public struct CatalogueDocument: Codable, Sendable {
                     {
                         AccessNumber(
                             number: try PhoneNumber(parsing: number.number), organisation: code,
-                            option: try number.option.map(ServiceOptionCode.init), label: number.label)
+                            option: try number.option.map(ServiceOptionCode.init), label: number.label,
+                            menu: try number.menu.map(Self.makeMenu))
                     })
                 {
                     numbers.append(made)
@@ -269,5 +289,36 @@ public struct CatalogueDocument: Codable, Sendable {
             throw DomainErrors(problems)
         }
         return try Catalogue(calendar: calendarValue, organisations: organisations, accessNumbers: numbers)
+    }
+
+    /// Checks one menu, reporting every bad key and option together (7.1.4).
+    static func makeMenu(_ menu: Menu) throws -> IVRMenu {
+        var problems: [DomainError] = []
+        var choices: [IVRMenu.Choice] = []
+        for choice in menu.choice ?? [] {
+            do {
+                choices.append(
+                    IVRMenu.Choice(
+                        key: try IVRKey(choice.key), option: try ServiceOptionCode(choice.option), label: choice.label))
+            } catch let error as DomainError {
+                problems.append(DomainError(.invalidCatalogue, "menu: \(error.message)"))
+            }
+        }
+        let fallback: ServiceOptionCode?
+        do {
+            fallback = try ServiceOptionCode(menu.default)
+        } catch let error as DomainError {
+            problems.append(DomainError(.invalidCatalogue, "menu default: \(error.message)"))
+            fallback = nil
+        }
+        guard problems.isEmpty, let fallback else { throw DomainErrors(problems) }
+        do {
+            return try IVRMenu(
+                prompt: menu.prompt, choices: choices, defaultOption: fallback,
+                waitSeconds: menu.waitSeconds ?? DomainLimits.ivrWaitSecondsDefault,
+                playsMax: menu.plays ?? DomainLimits.ivrPlaysDefault)
+        } catch let errors as DomainErrors {
+            throw DomainErrors(errors.errors.map { DomainError(.invalidCatalogue, "menu: \($0.message)") })
+        }
     }
 }

@@ -111,4 +111,40 @@ public enum DomainLimits {
     /// Largest one-way delay bound, and largest sample window, that may be configured.
     public static let oneWayDelayMsMaxLimit = 10_000
     public static let clockSampleWindowMsMax = 10 * 60 * 1_000
+
+    // Access numbers and IVR menus (7.1.3, 7.1.4).
+
+    /// Most choices one menu may offer: the twelve keys of a keypad.
+    public static let ivrChoicesMax = 12
+    /// Longest prompt a menu may read out.
+    public static let ivrPromptCharactersMax = 400
+    /// Shortest, longest and default wait for a key on each play of a menu.
+    public static let ivrWaitSecondsMin = 3
+    public static let ivrWaitSecondsMax = 30
+    public static let ivrWaitSecondsDefault = 8
+    /// Fewest, most and default plays of a menu before the call goes to its default option.
+    public static let ivrPlaysMin = 1
+    public static let ivrPlaysMax = 5
+    public static let ivrPlaysDefault = 3
+
+    // Routing new calls between sites (7.1.7, 7.1.10, DESIGN.md "Failover and traffic").
+
+    /// Share of each site's signed-in handlers held in reserve, divided among the organisations it serves in
+    /// proportion to their trained handlers, so a surge for one cannot take them all (7.1.7).
+    public static let routingReservePercent = 20
+    /// Share of each site's signed-in handlers that Silver and Bronze calls leave free for Platinum and Gold
+    /// calls (6.2, 6.3, 7.1.5).
+    public static let routingPriorityHoldbackPercent = 10
+    /// An operator's manual split moves traffic in steps of this many percent.
+    public static let routingSplitStepPercent = 10
+    /// Default width of the time bucket in a call's routing key: retries within it reach the same site.
+    public static let routingKeyBucketSecondsDefault = 60
+    /// Most handlers one site may report signed in.
+    public static let routingHandlersPerSiteMax = 2_000
+    /// Most handler groups (sets of organisations trained for) one site view may list.
+    public static let routingHandlerGroupsPerSiteMax = 500
+    /// Most calls in progress, or queued, one site may report for one organisation.
+    public static let routingCallsPerOrganisationMax = 100_000
+    /// Most organisations one site view may list calls for.
+    public static let routingOrganisationsPerSiteMax = 500
 }

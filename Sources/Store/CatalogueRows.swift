@@ -45,7 +45,10 @@ enum CatalogueRows {
                     number: try PhoneNumber(parsing: row["number"]),
                     organisation: try OrganisationCode(row["organisation_code"]),
                     option: try (row["service_option_code"] as String?).map(ServiceOptionCode.init),
-                    label: row["label"]))
+                    label: row["label"],
+                    menu: try (row["ivr_menu_json"] as String?).map {
+                        try decoder.decode(IVRMenu.self, from: Data($0.utf8))
+                    }))
         }
         return try Catalogue(calendar: calendar, organisations: organisations, accessNumbers: numbers)
     }
@@ -83,6 +86,7 @@ extension CatalogueRows {
             numbers[access.number.e164] = [
                 "organisation_code": .text(access.organisation.rawValue),
                 "service_option_code": access.option.map { .text($0.rawValue) } ?? .null, "label": .text(access.label),
+                "ivr_menu_json": try access.menu.map(json) ?? .null,
             ]
         }
         return [

@@ -26,10 +26,13 @@ enum ReplicatedTables {
         ],
         organisationColumn: nil)
 
-    /// Access numbers: removed numbers leave tombstones.
+    /// Access numbers: removed numbers leave tombstones. The IVR menu (v11) is one register, edited as a whole.
     static let accessNumber = TableRules(
         table: "access_number", keyColumn: "number", kind: .registers,
-        fields: [("organisation_code", .lastWriterWins), ("service_option_code", .lastWriterWins), ("label", .lastWriterWins)],
+        fields: [
+            ("organisation_code", .lastWriterWins), ("service_option_code", .lastWriterWins), ("label", .lastWriterWins),
+            ("ivr_menu_json", .lastWriterWins),
+        ],
         organisationColumn: nil)
 
     /// The service calendar (one row).

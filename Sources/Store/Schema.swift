@@ -10,6 +10,8 @@ enum Schema {
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
         "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration, "v8-lone-worker",
         sitesMigration,
+        // v10-referral-timers is registered between these two.
+        ivrMenusMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -47,8 +49,19 @@ enum Schema {
             try db.execute(sql: v9Sites)
             try db.execute(sql: v9Guards)
         }
+        migrator.registerMigration(ivrMenusMigration) { db in
+            try db.execute(sql: v11IVRMenus)
+        }
         return migrator
     }
+
+    static let ivrMenusMigration = "v11-ivr-menus"
+
+    /// An access number's IVR menu (7.1.4) as JSON; NULL for a dedicated or general number. A column of the
+    /// replicated `access_number` table, so its guard triggers already cover it.
+    static let v11IVRMenus = """
+        ALTER TABLE access_number ADD COLUMN ivr_menu_json TEXT;
+        """
 
     // The merge rule of every replicated field is declared in `ReplicatedTables` (Schema+Replication.swift).
     static let v1 = """

@@ -81,6 +81,10 @@ struct ParticipantsCommand: ParsableCommand {
                 print("\n  Access numbers:")
                 for number in numbers {
                     print("    \(number.number)  \(number.label)\(number.option.map { " → \($0)" } ?? "")")
+                    if let menu = number.menu {
+                        let keys = menu.choices.map { "\($0.key) \($0.option)" }.joined(separator: ", ")
+                        print("      menu: \(keys); default \(menu.defaultOption)")
+                    }
                 }
                 print("\n  Out-of-scope categories: \(found.outOfScopeCategories.joined(separator: "; "))")
             }
