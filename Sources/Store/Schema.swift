@@ -9,6 +9,8 @@ enum Schema {
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
         "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration, "v8-lone-worker",
+        // v9 is registered before this
+        referralTimersMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -41,6 +43,11 @@ enum Schema {
         migrator.registerMigration(migrationIdentifiers[7]) { db in
             try db.execute(sql: v8LoneWorker)
             try db.execute(sql: v8Guards)
+        }
+        // v9 is registered before this
+        migrator.registerMigration(referralTimersMigration) { db in
+            try db.execute(sql: v10ReferralTimers)
+            try db.execute(sql: v10Guards)
         }
         return migrator
     }
