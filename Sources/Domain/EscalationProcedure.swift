@@ -156,11 +156,19 @@ public struct ReferralEscalation: Sendable {
     public private(set) var passedAt: Date?
     public private(set) var acknowledgedBy: OnCallContact?
 
-    /// Index into `plan` of the next contact to make.
-    private var cursor = 0
-    private var lastAttemptAt: Date?
-    /// Whether any attempt in the step of `plan[cursor - 1]` did more than fail.
-    private var stepReachedSomeone = false
+    /// Timer escalations the procedure took, in order (`ReferralEscalation+Timer.swift`).
+    public internal(set) var timerEscalations: [ReferralTimerEscalation] = []
+
+    /// Which entries of `plan` are done: contacted by a handler, or messaged by a node's timer escalation.
+    var done: [Bool] = []
+    /// Index into `plan` of the next contact to make: the first entry not done.
+    var cursor = 0
+    /// When the escalation last moved: an attempt the procedure took, or a timer escalation.
+    var lastAttemptAt: Date?
+    /// The step the escalation is in: that of the last attempt taken or timer escalation.
+    var currentStep: Int?
+    /// Whether any contact in `currentStep` did more than fail.
+    var stepReachedSomeone = false
 
     public init(
         procedure: EscalationProcedure, answer: OnCallAnswer, directory: OnCallDirectory, callEndedAt: Date,
@@ -188,6 +196,7 @@ public struct ReferralEscalation: Sendable {
             }
         }
         self.plan = plan
+        done = Array(repeating: false, count: plan.count)
         emergencyContacts = try procedure.whenExhausted.emergencyContacts.map { id in
             guard let contact = directory.contact(id) else {
                 throw DomainError(
@@ -219,12 +228,7 @@ public struct ReferralEscalation: Sendable {
     /// What to do at `now`.
     public func next(at now: Date) -> EscalationAction {
         if let acknowledgedBy { return .done(acknowledgedBy: acknowledgedBy) }
-        let stepFinished = cursor > 0 && (cursor == plan.count || plan[cursor].step != plan[cursor - 1].step)
-        if stepFinished, stepReachedSomeone, let lastAttemptAt {
-            let step = procedure.steps[plan[cursor - 1].step - 1]
-            let until = lastAttemptAt.addingTimeInterval(Double(step.acknowledgementWaitMs) / 1_000)
-            if now < until { return .wait(until: until) }
-        }
+        if let until = waitEnd, now < until { return .wait(until: until) }
         guard cursor < plan.count else { return .exhausted(procedure.whenExhausted) }
         let planned = plan[cursor]
         return .contact(planned.contact, planned.channel, step: planned.step)
@@ -248,22 +252,54 @@ public struct ReferralEscalation: Sendable {
         if case .contact(let contact, let channel, let step) = expected, contact.id == attempt.contact,
             channel.kind == attempt.channel
         {
-            if cursor > 0, plan[cursor - 1].step != step { stepReachedSomeone = false }
+            enterStep(step)
             stepReachedSomeone = stepReachedSomeone || attempt.outcome != .failed
-            cursor += 1
+            markDone(cursor)
             lastAttemptAt = attempt.at
             accept(attempt, from: contact)
             return
         }
-        // A late acknowledgement, e.g. a reply to an SMS sent at an earlier step, ends the escalation (5.3.2).
-        if attempt.outcome == .acknowledged,
-            let earlier = plan[..<cursor].first(where: { $0.contact.id == attempt.contact })
-        {
-            accept(attempt, from: earlier.contact)
+        // A late acknowledgement, e.g. a reply to an SMS sent at an earlier step (by a handler or a node's timer),
+        // ends the escalation (5.3.2).
+        if attempt.outcome == .acknowledged, let earlier = contacted(attempt.contact) {
+            accept(attempt, from: earlier)
             return
         }
         throw DomainError(
             .lifecycle, "cannot record \(attempt.channel.rawValue) to \(attempt.contact): " + Self.explain(expected))
+    }
+
+    /// The step the escalation is in becomes `step`; a new step has reached nobody yet.
+    mutating func enterStep(_ step: Int) {
+        if currentStep != step {
+            currentStep = step
+            stepReachedSomeone = false
+        }
+    }
+
+    /// Marks a plan entry done and moves the cursor to the first entry not done.
+    mutating func markDone(_ index: Int) {
+        done[index] = true
+        while cursor < plan.count, done[cursor] { cursor += 1 }
+    }
+
+    /// When the wait after a finished step ends: the step's last contact (or timer escalation) plus its
+    /// acknowledgement time; `nil` while a step is under way, or when every contact in it failed outright.
+    var waitEnd: Date? {
+        guard let currentStep, cursor == plan.count || plan[cursor].step != currentStep, stepReachedSomeone,
+            let lastAttemptAt
+        else { return nil }
+        let step = procedure.steps[currentStep - 1]
+        return lastAttemptAt.addingTimeInterval(Double(step.acknowledgementWaitMs) / 1_000)
+    }
+
+    /// Someone already contacted (a plan entry done, or an emergency contact messaged by the fallback) with `id`.
+    func contacted(_ id: OnCallContactID) -> OnCallContact? {
+        if let index = plan.indices.first(where: { done[$0] && plan[$0].contact.id == id }) {
+            return plan[index].contact
+        }
+        if fallbackRecorded { return emergencyContacts.first { $0.id == id } }
+        return nil
     }
 
     mutating func accept(_ attempt: ReferralAttempt, from contact: OnCallContact) {

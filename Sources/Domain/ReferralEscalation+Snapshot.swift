@@ -104,27 +104,47 @@ extension ReferralEscalation {
         emergencyContacts = snapshot.emergencyContacts
         callEndedAt = snapshot.callEndedAt
         referralDeadline = snapshot.referralDeadline
+        done = Array(repeating: false, count: snapshot.plan.count)
     }
 
-    /// Records attempts in time order (ties kept in the order given) and returns the positions, in `recorded`, of
-    /// those the procedure did not take.
+    /// Records attempts and timer escalations in time order (ties kept in the order given, attempts before timer
+    /// escalations) and returns the positions, in `recorded`, of the attempts the procedure did not take.
     ///
     /// Every site replays the same set of attempts in the same order, so all reach the same state. An attempt the
     /// procedure does not take (the same step recorded at two sites at once, say) stays on record but does not
-    /// move the escalation, unless someone in the plan answered or acknowledged: that ends it.
-    public mutating func replay(_ recorded: [ReferralAttempt]) -> Set<Int> {
-        let ordered = recorded.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
+    /// move the escalation, unless someone in the plan answered or acknowledged: that ends it. A timer escalation
+    /// the procedure does not take (a handler moved the referral on first) stays on record too; the taken ones are
+    /// `timerEscalations`.
+    public mutating func replay(_ recorded: [ReferralAttempt], timers: [ReferralTimerEscalation] = []) -> Set<Int> {
+        enum Event {
+            case attempt(Int, ReferralAttempt)
+            case timer(Int, ReferralTimerEscalation)
+            var key: (Date, Int, Int) {
+                switch self {
+                case .attempt(let offset, let attempt): (attempt.at, 0, offset)
+                case .timer(let offset, let timer): (timer.at, 1, offset)
+                }
+            }
+        }
+        let events =
+            (recorded.enumerated().map { Event.attempt($0.offset, $0.element) }
+            + timers.enumerated().map { Event.timer($0.offset, $0.element) }).sorted { $0.key < $1.key }
         var skipped = Set<Int>()
-        for (position, attempt) in ordered {
+        for event in events {
+            guard case .attempt(let position, let attempt) = event else {
+                if case .timer(_, let timer) = event { try? record(timer) }
+                continue
+            }
             do {
                 try record(attempt)
             } catch {
                 // An answer or acknowledgement recorded out of turn (two sites working the referral at once) still
                 // means the officer has the referral (5.3.2), however the sites' records interleave.
                 if attempt.outcome.passesReferral, acknowledgedBy == nil,
-                    let planned = plan.first(where: { $0.contact.id == attempt.contact })
+                    let person = plan.first(where: { $0.contact.id == attempt.contact })?.contact
+                        ?? contacted(attempt.contact)
                 {
-                    accept(attempt, from: planned.contact)
+                    accept(attempt, from: person)
                 } else {
                     skipped.insert(position)
                 }

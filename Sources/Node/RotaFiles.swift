@@ -200,7 +200,9 @@ public struct ProcedureFile: Sendable {
     struct Step: Decodable {
         let target: String
         let channels: [String]
-        let acknowledgementWaitMinutes: Int
+        let acknowledgementWaitMinutes: Int?
+        /// For a wait of less than a minute (a drill, a test): give this or `acknowledgementWaitMinutes`, not both.
+        let acknowledgementWaitSeconds: Int?
     }
 
     struct Fallback: Decodable {
@@ -221,13 +223,29 @@ public struct ProcedureFile: Sendable {
                     }
                     return kind
                 }
-                guard (0...Int.max / 60_000).contains(step.acknowledgementWaitMinutes) else {
-                    throw DomainError(.invalidValue, "acknowledgementWaitMinutes must be 0 or more")
+                let waitMs: Int
+                switch (step.acknowledgementWaitMinutes, step.acknowledgementWaitSeconds) {
+                case (let minutes?, nil):
+                    guard (0...Int.max / 60_000).contains(minutes) else {
+                        throw DomainError(.invalidValue, "acknowledgementWaitMinutes must be 0 or more")
+                    }
+                    waitMs = minutes * 60_000
+                case (nil, let seconds?):
+                    guard (0...Int.max / 1_000).contains(seconds) else {
+                        throw DomainError(.invalidValue, "acknowledgementWaitSeconds must be 0 or more")
+                    }
+                    waitMs = seconds * 1_000
+                case (nil, nil):
+                    throw DomainError(
+                        .invalidValue, "give the step's wait: acknowledgementWaitMinutes = 5 (or acknowledgementWaitSeconds)")
+                case (_?, _?):
+                    throw DomainError(
+                        .invalidValue,
+                        "give acknowledgementWaitMinutes or acknowledgementWaitSeconds, not both: remove one")
                 }
                 steps.append(
                     try EscalationStep(
-                        try EscalationTarget(parsing: step.target), channels: channels,
-                        acknowledgementWaitMs: step.acknowledgementWaitMinutes * 60_000))
+                        try EscalationTarget(parsing: step.target), channels: channels, acknowledgementWaitMs: waitMs))
             } catch {
                 problems.append("step \(index + 1): \(describe(error))")
             }

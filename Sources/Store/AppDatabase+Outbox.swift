@@ -30,22 +30,27 @@ extension AppDatabase {
                 "organisation \(draft.organisation) is not in the catalogue; see `nightdesk participants list`")
         }
         try commitLocal(db, at: instant, scope: .organisation(draft.organisation.rawValue)) { context in
-            [
-                RowOperation(
-                    table: ReplicatedTables.outboxMessage.table, key: id.rawValue,
-                    action: .upsert(
-                        fields: [
-                            "organisation_code": .text(draft.organisation.rawValue),
-                            "channel": .text(draft.channel.rawValue), "recipient": .text(checked.recipient),
-                            "subject": checked.subject.map(FieldValue.text) ?? .null, "body": .text(draft.body),
-                            "created_at_ms": .integer(instant.milliseconds),
-                            "created_by_site": .text(context.origin.rawValue),
-                            "referral_id": checked.referralID.map(FieldValue.text) ?? .null,
-                            "call_reference": draft.callReference.map { .text($0.description) } ?? .null,
-                            "status": .text(OutboxStatus.queued.rawValue), "last_error": .null,
-                        ], supersedes: [:]))
-            ]
+            [Self.outboxOperation(draft, checked: checked, id: id, at: instant, origin: context.origin.rawValue)]
         }
+    }
+
+    /// The row operation that queues a checked draft, for a change set that records something else with it.
+    static func outboxOperation(
+        _ draft: OutboxDraft, checked: (recipient: String, subject: String?, referralID: String?),
+        id: OutboxMessageID, at instant: Date, origin: String
+    ) -> RowOperation {
+        RowOperation(
+            table: ReplicatedTables.outboxMessage.table, key: id.rawValue,
+            action: .upsert(
+                fields: [
+                    "organisation_code": .text(draft.organisation.rawValue),
+                    "channel": .text(draft.channel.rawValue), "recipient": .text(checked.recipient),
+                    "subject": checked.subject.map(FieldValue.text) ?? .null, "body": .text(draft.body),
+                    "created_at_ms": .integer(instant.milliseconds), "created_by_site": .text(origin),
+                    "referral_id": checked.referralID.map(FieldValue.text) ?? .null,
+                    "call_reference": draft.callReference.map { .text($0.description) } ?? .null,
+                    "status": .text(OutboxStatus.queued.rawValue), "last_error": .null,
+                ], supersedes: [:]))
     }
 
     /// The recipient in its stored form, and the subject and referral trimmed, or every rule the draft breaks.

@@ -23,6 +23,8 @@ public struct ReferralRecord: Sendable {
     public let createdAt: Date
     public let escalation: ReferralEscalation
     public let attempts: [RecordedAttempt]
+    /// Escalations a node's timer recorded, by step (5.3.2).
+    public var timerEscalations: [RecordedTimerEscalation] = []
 
     public var deadline: Date { escalation.referralDeadline }
     public var status: ReferralStatus { escalation.status }
@@ -195,12 +197,16 @@ extension AppDatabase {
         try referrals(where: "status != 'acknowledged'", organisation: organisation)
     }
 
-    /// Referrals not acknowledged and not passed by their deadline (6.4b), soonest deadline first.
+    /// Referrals not acknowledged and not passed by their deadline (6.4b), or left by a node's timer escalation with
+    /// something only a person can do (a phone call, a pager message, the fallback), soonest deadline first.
     public func overdueReferrals(at now: Date, organisation: OrganisationCode? = nil) throws -> [ReferralRecord] {
         try referrals(
-            where: "status != 'acknowledged' AND deadline_ms < ?", arguments: [now.milliseconds],
+            where: """
+                status != 'acknowledged' AND (deadline_ms < ?
+                    OR call_reference IN (SELECT call_reference FROM referral_escalation))
+                """, arguments: [now.milliseconds],
             organisation: organisation
-        ).filter { $0.isOverdue(at: now) }
+        ).filter { $0.isOverdue(at: now) || $0.escalation.awaitsHandler(at: now) }
     }
 
     /// Every referral of an organisation whose call ended in `from..<to`, by call end (11.7.3 g–h).
@@ -290,8 +296,10 @@ extension AppDatabase {
                 outcome: outcome)
             return (attempt, row)
         }
-        let skipped = escalation.replay(known.map(\.0))
-        return ReferralRecord(
+        let timers = try Self.timerEscalations(db, reference)
+        let skipped = escalation.replay(known.map(\.0), timers: timers.map(\.escalation))
+        let taken = Set(escalation.timerEscalations.map(\.step))
+        var record = ReferralRecord(
             reference: reference, organisation: try OrganisationCode(row["organisation_code"]),
             option: try ServiceOptionCode(row["service_option_code"]), site: row["site_code"], author: row["author"],
             createdAt: Date(milliseconds: row["created_at_ms"]), escalation: escalation,
@@ -300,6 +308,8 @@ extension AppDatabase {
                     attempt: entry.0, site: entry.1["site_code"], author: entry.1["author"],
                     counted: !skipped.contains(index))
             })
+        record.timerEscalations = timers.map { $0.counted(taken.contains($0.escalation.step)) }
+        return record
     }
 
     /// An add-only element's key `SITE-SEQUENCE-INDEX` as a sortable value, so that sequence 10 follows 9.

@@ -14,6 +14,8 @@ public enum StoreLimits {
     public static let referralsListedMax = 5_000
     /// Most lone-worker sessions one board lists (5.2.3.6); a centre has a few dozen officers out at once.
     public static let loneWorkerSessionsListedMax = 1_000
+    /// Most referrals one timer pass recomputes, and most it escalates; the rest wait for the next pass.
+    public static let referralTimersPerPassMax = 2_000
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeoutMs = 5_000
 }

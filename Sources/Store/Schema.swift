@@ -9,9 +9,7 @@ enum Schema {
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
         "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration, "v8-lone-worker",
-        sitesMigration,
-        // v10-referral-timers is registered between these two.
-        ivrMenusMigration,
+        sitesMigration, referralTimersMigration, ivrMenusMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -48,6 +46,10 @@ enum Schema {
         migrator.registerMigration(sitesMigration) { db in
             try db.execute(sql: v9Sites)
             try db.execute(sql: v9Guards)
+        }
+        migrator.registerMigration(referralTimersMigration) { db in
+            try db.execute(sql: v10ReferralTimers)
+            try db.execute(sql: v10Guards)
         }
         migrator.registerMigration(ivrMenusMigration) { db in
             try db.execute(sql: v11IVRMenus)

@@ -56,7 +56,7 @@ struct ReferralCommand: ParsableCommand {
         commandName: "referral",
         abstract: "Follow referrals to On-call Duty Staff through their Escalation Procedure (5.3.2, 6.4b).",
         discussion: "A referral is named by its call's reference.",
-        subcommands: [Attempt.self, Next.self, List.self, Times.self])
+        subcommands: [Attempt.self, Next.self, List.self, Show.self, Times.self])
 
     struct Attempt: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -181,6 +181,53 @@ struct ReferralCommand: ParsableCommand {
                 }
                 if views.isEmpty { print(overdue ? "No overdue referrals." : "No referrals waiting.") }
                 for view in views { print(view.line) }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A referral's timeline: when it was made, every attempt, and every automatic escalation.",
+            discussion: """
+                Automatic escalations are those a node recorded when a step's acknowledgement time passed with no \
+                acknowledgement (5.3.2): which site, when, and the SMS and email it queued.
+                """)
+        @Argument(help: "The call's reference.") var reference: String
+        @OptionGroup var dataOptions: DataOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try runReportingErrors {
+                let now = Date()
+                let parsed = try CallReference(parsing: reference)
+                let folder = try dataOptions.open()
+                guard let record = try folder.database.referral(parsed) else {
+                    throw DomainError(
+                        .notFound,
+                        "call \(parsed) has no referral here; make one with `nightdesk call refer \(parsed)`")
+                }
+                let view = ReferralView(record, at: now)
+                if output.json {
+                    try printJSON(view)
+                    return
+                }
+                print(view.line.split(separator: "\n").first.map(String.init) ?? "")
+                var entries: [(Date, Int, String)] = [
+                    (view.createdAt, 0, "referred by \(record.author) at \(record.site); pass on by \(london(view.deadline))")
+                ]
+                for attempt in view.attempts {
+                    entries.append(
+                        (
+                            attempt.at, 1,
+                            "\(attempt.channel) to \(attempt.contact): \(attempt.outcome) (\(attempt.author) at \(attempt.site))"
+                                + (attempt.counted ? "" : " — not taken by the procedure")
+                        ))
+                }
+                for escalation in view.timerEscalations { entries.append((escalation.at, 2, escalation.summary)) }
+                for (at, _, text) in entries.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+                    print("  \(london(at))  \(text)")
+                }
+                print("  next: \(view.next.text)")
             }
         }
     }

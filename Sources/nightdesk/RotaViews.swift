@@ -272,9 +272,24 @@ struct ReferralView: Encodable {
     let passedAt: Date?
     let dispatchSeconds: Double?
     let acknowledgedBy: String?
+    struct TimerEscalation: Encodable {
+        /// The step it started; one past the procedure's last is its fallback.
+        let step: Int
+        let fallback: Bool
+        let at: Date
+        let dueAt: Date
+        let site: String
+        let queued: [TimerEscalationMessage]
+        let counted: Bool
+    }
+
     let next: ActionView
     let plan: [Planned]
     let attempts: [Attempt]
+    /// Escalations a node recorded on its own when a step's wait ended (5.3.2).
+    let timerEscalations: [TimerEscalation]
+    /// A timer escalation left something only a person can do (a phone call, a pager message, the fallback).
+    let awaitsHandler: Bool
 
     init(_ record: ReferralRecord, at now: Date) {
         let escalation = record.escalation
@@ -299,11 +314,32 @@ struct ReferralView: Encodable {
                 at: $0.attempt.at, contact: $0.attempt.contact.rawValue, channel: $0.attempt.channel.rawValue,
                 outcome: $0.attempt.outcome.rawValue, site: $0.site, author: $0.author, counted: $0.counted)
         }
+        timerEscalations = record.timerEscalations.map {
+            TimerEscalation(
+                step: $0.escalation.step, fallback: $0.escalation.step == escalation.fallbackStep, at: $0.escalation.at,
+                dueAt: $0.dueAt, site: $0.site, queued: $0.messages, counted: $0.counted)
+        }
+        awaitsHandler = escalation.awaitsHandler(at: now)
     }
 
     /// One line for a supervisor's list.
     var line: String {
-        "\(reference)  \(organisation) \(option)  \(status)\(overdue ? " OVERDUE" : "")  deadline \(london(deadline))"
-            + "  next: \(next.text)"
+        var text =
+            "\(reference)  \(organisation) \(option)  \(status)\(overdue ? " OVERDUE" : "")"
+            + "\(awaitsHandler ? " HANDLER NEEDED" : "")  deadline \(london(deadline))  next: \(next.text)"
+        if let last = timerEscalations.last {
+            text += "\n    " + last.summary
+        }
+        return text
+    }
+}
+
+extension ReferralView.TimerEscalation {
+    /// E.g. `escalated automatically to step 2 by EST at 2026-11-23 21:11 (2 messages queued)`.
+    var summary: String {
+        (fallback ? "fallback recorded automatically" : "escalated automatically to step \(step)")
+            + " by \(site) at \(london(at)) (\(queued.count) message\(queued.count == 1 ? "" : "s") queued"
+            + (queued.isEmpty ? "" : ": " + queued.map { "\($0.channel) to \($0.contact)" }.joined(separator: ", "))
+            + ")" + (counted ? "" : " — not taken: a handler had moved the referral on")
     }
 }
