@@ -111,4 +111,11 @@ public enum DomainLimits {
     /// Largest one-way delay bound, and largest sample window, that may be configured.
     public static let oneWayDelayMsMaxLimit = 10_000
     public static let clockSampleWindowMsMax = 10 * 60 * 1_000
+
+    // Line testing (8.13, 2.1.8).
+
+    /// Largest agreed demand threshold below which a number is tested every half hour.
+    public static let lineTestThresholdCallsPerHourMax = 1_000
+    /// The threshold when an organisation has agreed none: a number that took no call in the past hour is tested.
+    public static let lineTestThresholdCallsPerHourDefault = 1
 }

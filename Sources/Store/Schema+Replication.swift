@@ -166,7 +166,7 @@ enum ReplicatedTables {
     static let all: [TableRules] = [
         organisation, serviceOption, accessNumber, calendar, call, callEvent, callNote, oncallContact, oncallRota,
         rotaOverride, escalationProcedure, referral, referralAttempt, outboxMessage, outboxAttempt, outboxAttemptResult,
-        loneWorkerSession, loneWorkerFact,
+        loneWorkerSession, loneWorkerFact, lineTest,
     ]
 
     static let byName: [String: TableRules] = Dictionary(uniqueKeysWithValues: all.map { ($0.table, $0) })

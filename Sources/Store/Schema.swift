@@ -8,7 +8,7 @@ enum Schema {
     /// Identifiers of every migration this version knows, oldest first.
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
-        "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration, "v8-lone-worker",
+        "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration, "v8-lone-worker", lineTestMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -41,6 +41,10 @@ enum Schema {
         migrator.registerMigration(migrationIdentifiers[7]) { db in
             try db.execute(sql: v8LoneWorker)
             try db.execute(sql: v8Guards)
+        }
+        migrator.registerMigration(lineTestMigration) { db in
+            try db.execute(sql: v12LineTests)
+            try db.execute(sql: v12LineTestGuards)
         }
         return migrator
     }
