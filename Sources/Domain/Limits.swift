@@ -147,4 +147,11 @@ public enum DomainLimits {
     public static let routingCallsPerOrganisationMax = 100_000
     /// Most organisations one site view may list calls for.
     public static let routingOrganisationsPerSiteMax = 500
+
+    // Line testing (8.13, 2.1.8).
+
+    /// Largest agreed demand threshold below which a number is tested every half hour.
+    public static let lineTestThresholdCallsPerHourMax = 1_000
+    /// The threshold when an organisation has agreed none: a number that took no call in the past hour is tested.
+    public static let lineTestThresholdCallsPerHourDefault = 1
 }

@@ -1,5 +1,9 @@
 /// Every maximum the store enforces.
 public enum StoreLimits {
+    /// Longest reason kept for a failed line test (8.13).
+    public static let lineTestReasonCharactersMax = 500
+    /// Most line tests one listing or monthly report reads: 48 half hours × 31 days × 60 numbers.
+    public static let lineTestsListedMax = 100_000
     /// Most calls one search returns.
     public static let searchResultsMax = 200
     /// Results of a search when none is asked for.

@@ -169,7 +169,7 @@ enum ReplicatedTables {
     static let all: [TableRules] = [
         organisation, serviceOption, accessNumber, calendar, call, callEvent, callNote, oncallContact, oncallRota,
         rotaOverride, escalationProcedure, referral, referralAttempt, outboxMessage, outboxAttempt, outboxAttemptResult,
-        loneWorkerSession, loneWorkerFact, handler, announcement, announcementLive, referralEscalation,
+        loneWorkerSession, loneWorkerFact, handler, announcement, announcementLive, referralEscalation, lineTest,
     ]
 
     static let byName: [String: TableRules] = Dictionary(uniqueKeysWithValues: all.map { ($0.table, $0) })

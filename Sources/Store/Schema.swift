@@ -9,7 +9,7 @@ enum Schema {
     static let migrationIdentifiers = [
         "v1-catalogue-and-calls", "v2-gazetteer-and-locations", "v3-replication", "v4-search-indexes",
         "v5-sealed-log", "v6-rotas-and-referrals", outboxMigration, "v8-lone-worker",
-        sitesMigration, referralTimersMigration, ivrMenusMigration,
+        sitesMigration, referralTimersMigration, ivrMenusMigration, lineTestMigration,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -53,6 +53,10 @@ enum Schema {
         }
         migrator.registerMigration(ivrMenusMigration) { db in
             try db.execute(sql: v11IVRMenus)
+        }
+        migrator.registerMigration(lineTestMigration) { db in
+            try db.execute(sql: v12LineTests)
+            try db.execute(sql: v12LineTestGuards)
         }
         return migrator
     }
