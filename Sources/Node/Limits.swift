@@ -16,6 +16,15 @@ public enum NodeLimits {
     public static let topologyFileBytesMax = 1_024 * 1_024
     /// Largest public-key file read: three short lines and a comment.
     public static let publicKeysFileBytesMax = 4_096
+
+    // MARK: Line tests (8.13)
+
+    /// How often a node checks which test calls are owed, by default, and the range allowed.
+    public static let lineTestIntervalMsDefault = 15_000
+    public static let lineTestIntervalMsRange = 1_000...300_000
+    /// Longest a real test call (the dial command) may take, by default, and the range allowed.
+    public static let lineTestDialTimeoutMsDefault = 30_000
+    public static let lineTestDialTimeoutMsRange = 1_000...120_000
 }
 
 /// Every maximum of the outbox's transports.

@@ -108,18 +108,12 @@ public struct TimerService: Service {
     }
 
     public func run() async throws {
-        var clock = try ClusterClock(site: evaluator.site)
+        var time = try ClusterTime(site: evaluator.site)
         var lastDecision: [String] = []
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let view = await sync.clusterView()
-            for sample in view.samples {
-                guard let peer = try? SiteCode(sample.site.rawValue) else { continue }
-                clock.record(
-                    HeartbeatSample(peer: peer, peerSentAtMs: sample.peerSentAtMs, receivedAtMs: sample.receivedAtMs))
-            }
-            let live = Set(view.live.compactMap { try? SiteCode($0.rawValue) })
+            let (now, live) = time.read(await sync.clusterView())
             do {
-                let pass = try evaluator.evaluate(now: clock.now(local: Date()), live: live)
+                let pass = try evaluator.evaluate(now: now, live: live)
                 for item in pass.loneWorkerAlerts {
                     logger.warning(
                         "lone-worker alert raised",
