@@ -73,6 +73,7 @@ let package = Package(
                 "Replication",
                 "Sodium",
                 "Mesh",
+                "Drill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,8 +114,12 @@ let package = Package(
         ),
         // Deterministic simulation harness: seeded randomness and a faulty network (DESIGN.md).
         .target(name: "Simulation", dependencies: ["Replication", "Domain"], swiftSettings: strictSettings),
+        // Traffic simulator and drill runner: a pure, seeded model of the call centre calibrated to the
+        // specification's figures (PROFILE.md).
+        .target(name: "Drill", dependencies: ["Domain"], exclude: ["PROFILE.md"], swiftSettings: strictSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"], swiftSettings: strictSettings),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strictSettings),
+        .testTarget(name: "DrillTests", dependencies: ["Drill", "Domain"], swiftSettings: strictSettings),
         .testTarget(
             name: "MeshTests",
             dependencies: ["Mesh", "Replication", "Sodium", .product(name: "Logging", package: "swift-log")],

@@ -16,7 +16,7 @@ struct Nightdesk: AsyncParsableCommand {
             ChangesCommand.self, KeysCommand.self, TopologyCommand.self, NodeCommand.self, ContactCommand.self,
             RotaCommand.self, ProcedureCommand.self, ReferralCommand.self, OutboxCommand.self, LoneCommand.self,
             HandlerCommand.self, SiteCommand.self, AnnouncementCommand.self,
-            NumberCommand.self, RouteCommand.self, LineTestCommand.self,
+            NumberCommand.self, RouteCommand.self, LineTestCommand.self, SimulateCommand.self,
         ]
     )
 }

@@ -1,4 +1,5 @@
 /// A seeded generator (SplitMix64): one seed drives a whole simulation, so any failure reproduces from it.
+/// Pure (no clock, no I/O): the replication simulation and the traffic model (Drill) both draw from it.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     public let seed: UInt64
     private var state: UInt64
