@@ -64,10 +64,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Business-continuity drills (8.5, 8.6): the traffic simulator and the drill runner.
+        .target(
+            name: "Drill",
+            dependencies: ["Domain", "Store", "Node", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "nightdesk",
             dependencies: [
                 "Domain",
+                "Drill",
                 "Store",
                 "Node",
                 "Replication",
@@ -138,6 +145,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "DrillTests", dependencies: ["Drill", "Domain", "Node"], swiftSettings: strictSettings),
         .testTarget(
             name: "NightdeskCLITests",
             dependencies: ["nightdesk", "Domain", "NightdeskTestSupport"],
