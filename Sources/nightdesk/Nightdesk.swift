@@ -15,6 +15,7 @@ struct Nightdesk: AsyncParsableCommand {
             InitCommand.self, ParticipantsCommand.self, CallCommand.self, AddressCommand.self, StateCommand.self,
             ChangesCommand.self, KeysCommand.self, TopologyCommand.self, NodeCommand.self, ContactCommand.self,
             RotaCommand.self, ProcedureCommand.self, ReferralCommand.self, OutboxCommand.self, LoneCommand.self,
+            DrillCommand.self,
         ]
     )
 }
