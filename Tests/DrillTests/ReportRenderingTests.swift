@@ -5,11 +5,11 @@ import Testing
 @testable import Drill
 
 func call(
-    _ id: Int, organisation: String = "EAL", standard: ServiceStandard = .gold, site: String? = "WST",
+    _ id: Int, organisation: String = "EAL", option: String = "dangerous-structures", standard: ServiceStandard = .gold, site: String? = "WST",
     at offered: Double, outcome: DrillResult.Outcome, wait: Double?, phase: DrillResult.Phase
 ) -> DrillResult.CallOutcome {
     DrillResult.CallOutcome(
-        id: id, organisation: organisation, option: "dangerous-structures", standard: standard, site: site,
+        id: id, organisation: organisation, option: option, standard: standard, site: site,
         offeredAtSeconds: offered, outcome: outcome, waitSeconds: wait, phase: phase)
 }
 
@@ -32,7 +32,7 @@ struct ReportRenderingTests {
     let calls = [
         call(1, at: 10, outcome: .answered, wait: 5, phase: .before),
         call(2, site: "EST", at: 70, outcome: .abandoned, wait: 90, phase: .fault),
-        call(3, standard: .silver, site: "NTH", at: 80, outcome: .answered, wait: 50, phase: .fault),
+        call(3, option: "noise-nuisance", standard: .silver, site: "NTH", at: 80, outcome: .answered, wait: 50, phase: .fault),
         call(4, at: 200, outcome: .answered, wait: 25, phase: .after),
     ]
 
@@ -75,7 +75,7 @@ struct ReportRenderingTests {
         #expect(text.contains("| time until traffic moved | ≤ 5 s | 5.1 s | **FAIL** |"))
         #expect(text.contains("| EAL | dangerous-structures | gold | before | 1 | 1 | 100% | 0% |"))
         #expect(text.contains("| EAL | dangerous-structures | gold | fault | 1 | 0 | 0% | 100% |"))
-        #expect(text.contains("| EAL | dangerous-structures | silver | fault | 1 | 1 | 100% | 0% |"))
+        #expect(text.contains("| EAL | noise-nuisance | silver | fault | 1 | 1 | 100% | 0% |"))
         #expect(text.contains("detection time 5.4 s"))
     }
 

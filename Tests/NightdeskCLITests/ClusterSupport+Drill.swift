@@ -42,8 +42,8 @@ final class DrillFolder: @unchecked Sendable {
         let outPath = path("stdout")
         let errPath = path("stderr")
         for file in [outPath, errPath] { try #require(FileManager.default.createFile(atPath: file, contents: nil)) }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         let arguments = ["drill", "run", runbook, "--work", work, "--out", out, "--catalogue", Repository.cataloguePath] + extra
         let process = Process()
         process.executableURL = binary
@@ -52,8 +52,8 @@ final class DrillFolder: @unchecked Sendable {
         environment["NIGHTDESK_DATA"] = nil
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
+        process.standardOutput = outHandle
+        process.standardError = errHandle
         try process.run()
         let deadline = Date().addingTimeInterval(Self.runSecondsMax)
         while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(200)) }
@@ -62,8 +62,8 @@ final class DrillFolder: @unchecked Sendable {
             Issue.record("nightdesk \(arguments.joined(separator: " ")) ran over \(Self.runSecondsMax) s and was killed")
         }
         process.waitUntilExit()
-        try out.close()
-        try err.close()
+        try outHandle.close()
+        try errHandle.close()
         return RunResult(
             arguments: arguments, status: process.terminationStatus,
             stdout: try String(contentsOfFile: outPath, encoding: .utf8),

@@ -46,7 +46,7 @@ public final class DrillRunner {
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Waits until every site's node reports every other site connected; false after `seconds`.
-    func waitUntilReady(seconds: Double) -> Bool {
+    public func waitUntilReady(seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         let sites = definition.sites
         repeat {

@@ -159,17 +159,18 @@ enum DrillDefinitionParser {
             problems.append("the drill would last \(Int(phases.totalSeconds / compression)) s on the wall clock; at most \(Int(RunnerLimits.wallSecondsMax)): shorten the phases or raise compression")
         }
 
-        var fault = DrillFault.surge(organisation: "", factor: 2)
+        var fault: DrillFault?
         if let text = reader.string("fault", "inject") {
             do throws(RunbookError) {
-                fault = try DrillFault.parse(text)
-                if let site = fault.site, !sites.contains(site) {
+                let parsed = try DrillFault.parse(text)
+                fault = parsed
+                if let site = parsed.site, !sites.contains(site) {
                     problems.append("unknown site '\(site)' in fault '\(text)': the drill's sites are \(sites.joined(separator: ", "))")
                 }
-                if case .handlerShortage(_, let handlers) = fault, handlers > RunnerLimits.handlersPerSiteMax {
+                if case .handlerShortage(_, let handlers) = parsed, handlers > RunnerLimits.handlersPerSiteMax {
                     problems.append("fault '\(text)': at most \(RunnerLimits.handlersPerSiteMax) handlers")
                 }
-                if case .surge(let organisation, _) = fault,
+                if case .surge(let organisation, _) = parsed,
                     organisation.count != 3 || !organisation.allSatisfy({ $0.isASCII && $0.isLetter })
                 {
                     problems.append("fault '\(text)': '\(organisation)' is not an organisation code; use the three-letter code, e.g. EAL")
@@ -199,7 +200,8 @@ enum DrillDefinitionParser {
         if !(handlingSeconds > 0 && handlingSeconds <= 3_600) { problems.append("[load] handlingSeconds must be more than 0 and at most 3600") }
         let patienceSeconds = reader.number("load", "patienceSeconds") ?? 60
         if !(patienceSeconds > 0 && patienceSeconds <= 3_600) { problems.append("[load] patienceSeconds must be more than 0 and at most 3600") }
-        let surge: Double = if case .surge(_, let factor) = fault { factor } else { 1 }
+        let surge: Double =
+            fault.flatMap { fault -> Double? in if case .surge(_, let factor) = fault { factor } else { nil } } ?? 1
         // Every organisation's calls at the surge rate at worst: the bound on writes per wall-clock second.
         let loggedPerWallSecond = callsPerHour / 3_600 * compression * surge
         if compression >= 1, loggedPerWallSecond > RunnerLimits.loggedCallsPerWallSecondMax {
@@ -207,11 +209,11 @@ enum DrillDefinitionParser {
         }
 
         let detection = reader.number("pass", "detectionSecondsMax")
-        if detection != nil, !fault.stopsNode {
+        if detection != nil, let fault, !fault.stopsNode {
             problems.append("[pass] detectionSecondsMax applies only to faults that stop a site's node (evacuate, power-failure, wan-cut), not '\(fault)'")
         }
         let moved = reader.number("pass", "trafficMovedSecondsMax")
-        if moved != nil, !fault.movesTraffic {
+        if moved != nil, let fault, !fault.movesTraffic {
             problems.append("[pass] trafficMovedSecondsMax applies only to faults that take a site out of routing (evacuate, power-failure, wan-cut, telephony-failure), not '\(fault)'")
         }
         let lostWritesMax = reader.int("pass", "lostWritesMax") ?? 0
@@ -225,7 +227,7 @@ enum DrillDefinitionParser {
         if !(convergence > 0 && convergence <= 600) { problems.append("[pass] convergenceSecondsMax must be more than 0 and at most 600") }
 
         problems += reader.problems
-        guard problems.isEmpty else { throw RunbookError.invalid(problems) }
+        guard problems.isEmpty, let fault else { throw RunbookError.invalid(problems) }
         return DrillDefinition(
             name: name, scenario: scenario, sites: sites, compression: compression, seed: UInt64(truncatingIfNeeded: seed),
             phases: phases, fault: fault,
