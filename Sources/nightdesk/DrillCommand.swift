@@ -123,13 +123,17 @@ struct DrillCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check runbooks' drill definitions without running anything.",
-            discussion: "Exit status 0 when every runbook is valid, 65 when one is not (each problem listed), 66 when one is missing.")
+            discussion: """
+                A folder's README.md (the index of runbooks) is skipped, so `drill check Runbooks/*.md` checks every \
+                runbook. Exit status 0 when every runbook is valid, 65 when one is not (each problem listed), 66 when \
+                one is missing.
+                """)
 
         @Argument(help: "Runbooks to check.") var runbooks: [String]
 
         func run() throws {
             var status: Int32 = 0
-            for path in runbooks {
+            for path in runbooks where (path as NSString).lastPathComponent != "README.md" {
                 do throws(RunbookError) {
                     let runbook = try Runbook.load(path: path)
                     print("\(path): \(runbook.definition.name) (\(runbook.definition.scenario)), fault \(runbook.definition.fault)")
