@@ -64,16 +64,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Business-continuity drills (8.5, 8.6): the traffic simulator (a pure, seeded model of the call centre
+        // calibrated to the specification's figures, PROFILE.md) and the drill runner.
+        .target(
+            name: "Drill",
+            dependencies: ["Domain", "Store", "Node", .product(name: "TOMLKit", package: "TOMLKit")],
+            exclude: ["PROFILE.md"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "nightdesk",
             dependencies: [
                 "Domain",
+                "Drill",
                 "Store",
                 "Node",
                 "Replication",
                 "Sodium",
                 "Mesh",
-                "Drill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,12 +122,8 @@ let package = Package(
         ),
         // Deterministic simulation harness: seeded randomness and a faulty network (DESIGN.md).
         .target(name: "Simulation", dependencies: ["Replication", "Domain"], swiftSettings: strictSettings),
-        // Traffic simulator and drill runner: a pure, seeded model of the call centre calibrated to the
-        // specification's figures (PROFILE.md).
-        .target(name: "Drill", dependencies: ["Domain"], exclude: ["PROFILE.md"], swiftSettings: strictSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"], swiftSettings: strictSettings),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strictSettings),
-        .testTarget(name: "DrillTests", dependencies: ["Drill", "Domain"], swiftSettings: strictSettings),
         .testTarget(
             name: "MeshTests",
             dependencies: ["Mesh", "Replication", "Sodium", .product(name: "Logging", package: "swift-log")],
@@ -143,6 +147,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "DrillTests", dependencies: ["Drill", "Domain", "Node"], swiftSettings: strictSettings),
         .testTarget(
             name: "NightdeskCLITests",
             dependencies: ["nightdesk", "Domain", "NightdeskTestSupport"],

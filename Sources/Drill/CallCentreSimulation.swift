@@ -11,12 +11,12 @@ public struct SimulationConfiguration: Sendable {
     public var startDayOfYear: Int
     /// Weekday of the first day: 0 Monday … 6 Sunday. The run starts at 00:00 local time.
     public var startWeekday: Int
-    public var routing: CallRouting
+    public var routing: SimulatedRouting
 
     public init(
         profile: TrafficProfile = .specification, staffing: StaffingSchedule = .incumbent,
         events: [ScheduledEvent] = [], days: Int, startDayOfYear: Int = 0, startWeekday: Int = 0,
-        routing: @escaping CallRouting = DefaultRouting.mostFreeTrainedHandlers
+        routing: @escaping SimulatedRouting = DefaultRouting.mostFreeTrainedHandlers
     ) {
         self.profile = profile
         self.staffing = staffing

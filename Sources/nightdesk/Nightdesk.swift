@@ -17,6 +17,7 @@ struct Nightdesk: AsyncParsableCommand {
             RotaCommand.self, ProcedureCommand.self, ReferralCommand.self, OutboxCommand.self, LoneCommand.self,
             HandlerCommand.self, SiteCommand.self, AnnouncementCommand.self,
             NumberCommand.self, RouteCommand.self, LineTestCommand.self, SimulateCommand.self,
+            DrillCommand.self,
         ]
     )
 }

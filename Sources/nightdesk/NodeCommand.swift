@@ -89,6 +89,13 @@ struct NodeCommand: AsyncParsableCommand {
             }
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            // node.pid lets tools that did not start the node find it (`drill run --cluster DIR`); removed on a
+            // clean exit, left behind by a crash (a reader checks the process is alive).
+            let pidPath = (folder.path as NSString).appendingPathComponent("node.pid")
+            _ = FileManager.default.createFile(
+                atPath: pidPath, contents: Data("\(ProcessInfo.processInfo.processIdentifier)\n".utf8),
+                attributes: [.posixPermissions: 0o644])
+            defer { try? FileManager.default.removeItem(atPath: pidPath) }
             try await group.run()
         }
     }

@@ -12,7 +12,7 @@ import Testing
     /// Steps through one evening and collects every transition.
     static func transitions(
         _ events: [ScheduledEvent], seed: UInt64 = 4,
-        routing: @escaping CallRouting = DefaultRouting.mostFreeTrainedHandlers
+        routing: @escaping SimulatedRouting = DefaultRouting.mostFreeTrainedHandlers
     ) throws -> (CallCentreSimulation, [CallTransition]) {
         var simulation = try CallCentreSimulation(
             configuration: SimulationConfiguration(staffing: twoSites, events: events, days: 1, routing: routing),
@@ -42,7 +42,7 @@ import Testing
 
     @Test func losingTelephonyCutsOffTheCallsQueuedThere() throws {
         // West takes every call it can, short of handlers at the peak so calls queue there; then its telephony goes.
-        let westFirst: CallRouting = { request in
+        let westFirst: SimulatedRouting = { request in
             request.sites.firstIndex { $0.takingCalls && $0.site.rawValue == "WST" }
                 ?? request.sites.firstIndex(where: \.takingCalls)
         }

@@ -24,12 +24,12 @@ public struct RoutingRequest: Sendable {
 ///
 /// Pluggable so the Domain's call router can be tried in the same model; it must be deterministic, because a seed
 /// must reproduce a run.
-public typealias CallRouting = @Sendable (RoutingRequest) -> Int?
+public typealias SimulatedRouting = @Sendable (RoutingRequest) -> Int?
 
 public enum DefaultRouting {
     /// The site taking calls with the most free handlers trained for the organisation; ties go to the site with
     /// more such handlers on shift, then fewer calls waiting, then the first listed.
-    public static let mostFreeTrainedHandlers: CallRouting = { request in
+    public static let mostFreeTrainedHandlers: SimulatedRouting = { request in
         var best: Int?
         for (index, site) in request.sites.enumerated() where site.takingCalls {
             guard let chosen = best else {

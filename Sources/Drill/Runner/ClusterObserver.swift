@@ -1,0 +1,126 @@
+import Domain
+import Foundation
+import Node
+import Store
+
+/// Which sites new calls may go to, as routing sees the cluster.
+///
+/// The router of the failover work (`CallRouter`, with site capacity and state from heartbeats) implements
+/// this; `MeshStatusRouting` is the runner's own stand-in.
+public protocol CallRouting: AnyObject {
+    /// The drill's sites that may take new calls now, in order of preference.
+    func routableSites(among sites: [String], nowMs: Int64) -> [String]
+    /// The site is declared out of service by its operators (an evacuation, a telephony failure), or back in.
+    func declare(_ site: String, outOfService: Bool)
+}
+
+/// Reads each site's `mesh-status.json`, the file `node run --config` rewrites every second.
+public struct ClusterObserver: Sendable {
+    /// A status older than this is not the view of a running node.
+    public static let freshForMs: Int64 = 3_000
+
+    public let dataPaths: [String: String]
+
+    public init(dataPaths: [String: String]) { self.dataPaths = dataPaths }
+
+    /// `site`'s status if its node wrote one in the last `freshForMs`.
+    public func freshStatus(_ site: String, nowMs: Int64) -> MeshStatus? {
+        guard let path = dataPaths[site].map({ ($0 as NSString).appendingPathComponent(NodeRunConfiguration.statusFileName) }),
+            let data = FileManager.default.contents(atPath: path),
+            let status = try? JSONDecoder().decode(MeshStatus.self, from: data),
+            nowMs - status.writtenAtMs <= Self.freshForMs
+        else { return nil }
+        return status
+    }
+
+    /// How `observer` sees `site`'s health ("connected", "lagging", "down", "refused"), from a fresh status.
+    public func health(of site: String, seenBy observer: String, nowMs: Int64) -> String? {
+        freshStatus(observer, nowMs: nowMs)?.peers.first { $0.site == site }?.health
+    }
+
+    /// Whether every one of `survivors` has a fresh status showing `site` down.
+    public func everySurvivorSeesDown(_ site: String, survivors: [String], nowMs: Int64) -> Bool {
+        survivors.allSatisfy { health(of: site, seenBy: $0, nowMs: nowMs) == "down" }
+    }
+
+    /// Whether every one of `survivors` has a fresh status showing `site` connected again.
+    public func everySurvivorSeesUp(_ site: String, survivors: [String], nowMs: Int64) -> Bool {
+        survivors.allSatisfy { health(of: site, seenBy: $0, nowMs: nowMs) == "connected" }
+    }
+}
+
+/// The runner's stand-in for call routing: a site takes new calls unless its operators declared it out of
+/// service or a running node reports it down. Any node can answer where a call goes (DESIGN.md, Failover and
+/// traffic), so one fresh report of "down" is enough.
+public final class MeshStatusRouting: CallRouting {
+    private let observer: ClusterObserver
+    private var declaredOut: Set<String> = []
+
+    public init(observer: ClusterObserver) { self.observer = observer }
+
+    public func declare(_ site: String, outOfService: Bool) {
+        if outOfService { declaredOut.insert(site) } else { declaredOut.remove(site) }
+    }
+
+    public func routableSites(among sites: [String], nowMs: Int64) -> [String] {
+        sites.filter { site in
+            !declaredOut.contains(site)
+                && !sites.contains { other in
+                    other != site && observer.health(of: site, seenBy: other, nowMs: nowMs) == "down"
+                }
+        }
+    }
+}
+
+/// Writes answered dummy calls to the store of the site that answered them, through the same write path
+/// `nightdesk call log` uses, and keeps every reference the store acknowledged for the RPO check.
+public final class DummyCallWriter {
+    public struct Acknowledged: Sendable, Equatable, Codable {
+        public let reference: String
+        public let site: String
+        /// Wall-clock seconds from the start of the drill.
+        public let atWallSeconds: Double
+    }
+
+    private var folders: [String: NodeFolder] = [:]
+    private let dataPaths: [String: String]
+    public private(set) var acknowledged: [Acknowledged] = []
+    public private(set) var failures: [String] = []
+
+    public init(dataPaths: [String: String]) { self.dataPaths = dataPaths }
+
+    private func folder(_ site: String) throws -> NodeFolder {
+        if let folder = folders[site] { return folder }
+        guard let path = dataPaths[site] else { throw ClusterError.node(site: site, problem: "no data folder") }
+        let folder = try NodeFolder.open(path: path, expectedSite: try SiteCode(site))
+        folders[site] = folder
+        return folder
+    }
+
+    /// Logs `call` at its site as a signposted drill call (8.6 c): no caller details, no referral sent.
+    public func log(_ call: DummyCall, answeredAt: Date, waitWallSeconds: Double, wallSeconds: Double) {
+        guard let site = call.site else { return }
+        do {
+            let draft = CallDraft(
+                organisation: try OrganisationCode(call.organisation), option: try ServiceOptionCode(call.option),
+                caller: try Caller(name: "Drill dummy caller", phone: nil),
+                details: "Business-continuity drill dummy call \(call.id) (8.6 c)",
+                action: CallAction(kind: .signpost, detail: "business-continuity drill"),
+                offeredAt: answeredAt.addingTimeInterval(-waitWallSeconds), answeredAt: answeredAt)
+            let logged = try folder(site).database.logCall(
+                draft, author: "drill", criteria: try DuplicateCriteria(radiusMetres: 0, windowSeconds: 1), at: answeredAt)
+            acknowledged.append(Acknowledged(reference: logged.call.reference.description, site: site, atWallSeconds: wallSeconds))
+        } catch {
+            failures.append("dummy call \(call.id) for \(call.organisation) \(call.option) could not be logged at \(site): \(error)")
+        }
+    }
+
+    /// The acknowledged references `site` does not hold.
+    public func missing(at site: String) -> [String] {
+        guard let database = try? folder(site).database else { return acknowledged.map(\.reference) }
+        return acknowledged.filter { entry in
+            guard let reference = try? CallReference(parsing: entry.reference) else { return true }
+            return ((try? database.callRecord(reference)) ?? nil) == nil
+        }.map(\.reference)
+    }
+}
