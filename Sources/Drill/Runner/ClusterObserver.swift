@@ -50,8 +50,8 @@ public struct ClusterObserver: Sendable {
 }
 
 /// The runner's stand-in for call routing: a site takes new calls unless its operators declared it out of
-/// service or a running node reports it down. Any node can answer where a call goes (DESIGN.md, Failover and
-/// traffic), so one fresh report of "down" is enough.
+/// service or most of the running nodes that report on it (fresh status files) see it down. A majority, not one
+/// report: a node just restarted sees every peer down until its links connect, and must not empty the routing.
 public final class MeshStatusRouting: CallRouting {
     private let observer: ClusterObserver
     private var declaredOut: Set<String> = []
@@ -64,10 +64,10 @@ public final class MeshStatusRouting: CallRouting {
 
     public func routableSites(among sites: [String], nowMs: Int64) -> [String] {
         sites.filter { site in
-            !declaredOut.contains(site)
-                && !sites.contains { other in
-                    other != site && observer.health(of: site, seenBy: other, nowMs: nowMs) == "down"
-                }
+            guard !declaredOut.contains(site) else { return false }
+            let views = sites.filter { $0 != site }.compactMap { observer.health(of: site, seenBy: $0, nowMs: nowMs) }
+            let down = views.filter { $0 == "down" }.count
+            return !(down > 0 && down * 2 > views.count)
         }
     }
 }
