@@ -140,7 +140,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NightdeskCLITests",
-            dependencies: ["nightdesk", "Domain", "NightdeskTestSupport"],
+            // GRDB: the partition tests read which site recorded each lone-worker fact straight from the stores.
+            dependencies: [
+                "nightdesk", "Domain", "NightdeskTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
     ]
