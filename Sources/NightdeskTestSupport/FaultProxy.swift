@@ -78,7 +78,8 @@ public final class FaultProxy: @unchecked Sendable {
                 lastError = error.reason
             }
         }
-        throw FaultProxyError(reason: "no free port to listen on after \(FaultProxyLimits.bindAttemptsMax) tries: \(lastError)")
+        throw FaultProxyError(
+            reason: "no free port to listen on after \(FaultProxyLimits.bindAttemptsMax) tries: \(lastError)")
     }
 
     /// Cuts the link: with `.refuse` every connection is closed at once and new ones are closed on arrival; with

@@ -45,7 +45,10 @@ struct LoneCommand: ParsableCommand {
         @Option(name: .long, help: "The officer's manager's contact id, for the urgent escalation.") var manager: String?
         @Option(
             name: .long,
-            help: "Minutes handlers have to acknowledge an amber alert before it goes red, as agreed with the organisation (default 5).")
+            help: """
+                Minutes handlers have to acknowledge an amber alert before it goes red, as agreed with the \
+                organisation (default 5).
+                """)
         var acknowledgementMinutes: Int?
         @Option(name: .long, parsing: .singleValue, help: "A script answer, code=value; repeatable.")
         var answer: [String] = []

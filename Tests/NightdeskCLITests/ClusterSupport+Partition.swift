@@ -37,8 +37,9 @@ final class PartitionedCluster: @unchecked Sendable {
                 let configuration = cluster.path("\(from).toml")
                 let text = try String(contentsOfFile: configuration, encoding: .utf8)
                 try #require(text.contains("topology = \"cluster.toml\""))
-                try text.replacingOccurrences(of: "topology = \"cluster.toml\"", with: "topology = \"cluster-\(from).toml\"")
-                    .write(toFile: configuration, atomically: true, encoding: .utf8)
+                try text.replacingOccurrences(
+                    of: "topology = \"cluster.toml\"", with: "topology = \"cluster-\(from).toml\""
+                ).write(toFile: configuration, atomically: true, encoding: .utf8)
             }
         } catch {
             stopProxies()
@@ -108,7 +109,9 @@ extension TestCluster {
 
     /// Lines of `site`'s log that say it raised an alert for `session`.
     func raisedLines(_ site: String, session: String) -> Int {
-        log(site).split(separator: "\n").filter { $0.contains("lone-worker alert raised") && $0.contains(session) }.count
+        log(site).split(separator: "\n").filter {
+            $0.contains("lone-worker alert raised") && $0.contains(session)
+        }.count
     }
 
     /// The outbox messages `site` holds for `session`, by channel.

@@ -38,7 +38,7 @@ import Darwin
         try sites.allSatisfy { site in try net.sees(site, sites.filter { $0 != site }, as: "connected") }
     }
 
-    @Test func aSiteCutOffFromTheMajorityRaisesNothingWhileTheMajorityRaisesAmberThenRedOnceAndTheHealedClusterHoldsOneOfEach()
+    @Test func aCutOffSiteRaisesNothingWhileTheMajorityRaisesAmberThenRedOnceAndTheHealedClusterHoldsOneOfEach()
         async throws
     {
         let net = try PartitionedCluster(Self.sites)
@@ -53,7 +53,9 @@ import Darwin
         let (reference, deadline) = try Self.startSession(cluster, at: "WST", leadSeconds: 25)
         try #require(
             try await cluster.eventually(seconds: 10) {
-                try ["EST", "NTH"].allSatisfy { try cluster.run($0, ["lone", "board", "--json"]).stdout.contains(reference) }
+                try ["EST", "NTH"].allSatisfy {
+                    try cluster.run($0, ["lone", "board", "--json"]).stdout.contains(reference)
+                }
             })
 
         // The WAN at WST is cut: every process keeps running, WST alone, its timers still evaluated.
@@ -63,7 +65,8 @@ import Darwin
                 try net.sees("WST", ["EST", "NTH"], as: "down") && net.sees("EST", ["WST"], as: "down")
                     && net.sees("NTH", ["WST"], as: "down")
             }, "the cut was not seen")
-        try #require(Date() < deadline.addingTimeInterval(-1), "the cut took effect only after the deadline; slow machine?")
+        try #require(
+            Date() < deadline.addingTimeInterval(-1), "the cut took effect only after the deadline; slow machine?")
         for site in Self.sites { #expect(try cluster.loneAlerts(site, session: reference).isEmpty, "\(site): early") }
 
         // The majority side raises amber within a few seconds of the deadline, and red a window later.
@@ -76,7 +79,8 @@ import Darwin
         }
         #expect(amberSeen, "\(cluster.log("EST"))")
         let amberLatenessSeconds = Date().timeIntervalSince(deadline)
-        #expect(amberLatenessSeconds < 6, "amber seen at both majority sites \(amberLatenessSeconds) s after the deadline")
+        #expect(
+            amberLatenessSeconds < 6, "amber seen at both majority sites \(amberLatenessSeconds) s after the deadline")
         let amber = try #require(try alert("EST", "amber-raised"))
         #expect(amber.site == "EST", "EST, first live site of the majority, acts: \(amber)")
         #expect(amber.atMs >= deadlineMs && amber.atMs - deadlineMs < 5_000, "amber at \(amber.atMs - deadlineMs) ms")
@@ -86,9 +90,13 @@ import Darwin
         #expect(redSeen, "\(cluster.log("EST"))")
         let red = try #require(try alert("EST", "missed-check-out-red-raised"))
         #expect(red.site == "EST")
-        #expect(red.atMs - amber.atMs >= 60_000 && red.atMs - amber.atMs < 65_000, "red \(red.atMs - amber.atMs) ms after amber")
+        let redAfterAmberMs = red.atMs - amber.atMs
+        #expect(redAfterAmberMs >= 60_000 && redAfterAmberMs < 65_000, "red \(redAfterAmberMs) ms after amber")
         for site in ["EST", "NTH"] {
-            #expect(try await cluster.eventually(seconds: 10) { try cluster.queuedChannels(site, session: reference) == ["email", "sms"] })
+            #expect(
+                try await cluster.eventually(seconds: 10) {
+                    try cluster.queuedChannels(site, session: reference) == ["email", "sms"]
+                })
         }
 
         // WST, alone, stood down and says why; it recorded no alert and queued nothing.
@@ -96,7 +104,8 @@ import Darwin
         #expect(try cluster.queuedChannels("WST", session: reference).isEmpty)
         #expect(cluster.raisedLines("WST", session: reference) == 0)
         let wstLog = cluster.log("WST")
-        #expect(wstLog.contains("timers due, left to another site") && wstLog.contains("cut off: sees 1 of 3 sites"), "\(wstLog)")
+        #expect(wstLog.contains("timers due, left to another site"), "\(wstLog)")
+        #expect(wstLog.contains("cut off: sees 1 of 3 sites"), "\(wstLog)")
 
         // The link heals: every site converges on one amber and one red, both EST's, and one set of messages.
         net.healAll()
@@ -106,7 +115,8 @@ import Darwin
         #expect(try await cluster.converge(Self.sites))
         for site in Self.sites {
             let alerts = try cluster.loneAlerts(site, session: reference)
-            #expect(alerts.map(\.kind).sorted() == ["amber-raised", "missed-check-out-red-raised"], "\(site): \(alerts)")
+            #expect(
+                alerts.map(\.kind).sorted() == ["amber-raised", "missed-check-out-red-raised"], "\(site): \(alerts)")
             #expect(alerts.allSatisfy { $0.site == "EST" }, "\(site): \(alerts)")
             #expect(try cluster.queuedChannels(site, session: reference) == ["email", "sms"], "\(site)")
             let board = try decode([LoneJSON].self, try cluster.run(site, ["lone", "board", "--json"]).stdout)
@@ -140,7 +150,10 @@ import Darwin
             ["/usr/bin/setarch", "/bin/setarch"].first { FileManager.default.isExecutableFile(atPath: $0) },
             "setarch (util-linux) is not installed")
         return (
-            ["LD_PRELOAD": library, "FAKETIME": "\(seconds >= 0 ? "+" : "")\(seconds)s", "FAKETIME_DONT_FAKE_MONOTONIC": "1"],
+            [
+                "LD_PRELOAD": library, "FAKETIME": "\(seconds >= 0 ? "+" : "")\(seconds)s",
+                "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            ],
             [setarch, arch, "-R"]
         )
     }
@@ -169,12 +182,14 @@ import Darwin
         // The session is started at EST, whose clock is true: its deadline is 20 s away by the true clock, but
         // WST's own clock reaches it at once.
         let (reference, deadline) = try Self.startSession(cluster, at: "EST", leadSeconds: 20)
-        while deadline.timeIntervalSinceNow > 1 {
+        early: while deadline.timeIntervalSinceNow > 1 {
             for site in Self.sites {
                 let alerts = try cluster.loneAlerts(site, session: reference)
-                try #require(
-                    alerts.isEmpty,
-                    "\(site) holds \(alerts) \(deadline.timeIntervalSinceNow) s before the deadline\n\(cluster.log("WST"))")
+                guard alerts.isEmpty else {
+                    let secondsLeft = deadline.timeIntervalSinceNow
+                    Issue.record("\(site) holds \(alerts) \(secondsLeft) s before the deadline\n\(cluster.log("WST"))")
+                    break early
+                }
             }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -189,7 +204,8 @@ import Darwin
         let deadlineMs = Int64((deadline.timeIntervalSince1970 * 1_000).rounded())
         // ClusterClock errs late by a heartbeat's transit, never early (DESIGN.md; ClusterClock.swift).
         #expect(raised.site == "WST", "the skewed site itself acts, by cluster time: \(raised)")
-        #expect(raised.atMs >= deadlineMs && raised.atMs - deadlineMs < 3_000, "raised at \(raised.atMs - deadlineMs) ms")
+        let raisedAfterDeadlineMs = raised.atMs - deadlineMs
+        #expect(raisedAfterDeadlineMs >= 0 && raisedAfterDeadlineMs < 3_000, "raised \(raisedAfterDeadlineMs) ms late")
         #expect(cluster.raisedLines("WST", session: reference) == 1)
         #expect(cluster.raisedLines("EST", session: reference) + cluster.raisedLines("NTH", session: reference) == 0)
 
