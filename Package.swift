@@ -150,7 +150,10 @@ let package = Package(
         .testTarget(name: "DrillTests", dependencies: ["Drill", "Domain", "Node"], swiftSettings: strictSettings),
         .testTarget(
             name: "NightdeskCLITests",
-            dependencies: ["nightdesk", "Domain", "NightdeskTestSupport"],
+            // GRDB: the partition tests read which site recorded each lone-worker fact straight from the stores.
+            dependencies: [
+                "nightdesk", "Domain", "NightdeskTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

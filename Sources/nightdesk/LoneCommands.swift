@@ -43,6 +43,13 @@ struct LoneCommand: ParsableCommand {
         @Option(name: .long, help: "What they are doing there.") var task: String
         @Option(name: .long, help: "Minutes the officer expects to be on site.") var minutes: Int
         @Option(name: .long, help: "The officer's manager's contact id, for the urgent escalation.") var manager: String?
+        @Option(
+            name: .long,
+            help: """
+                Minutes handlers have to acknowledge an amber alert before it goes red, as agreed with the \
+                organisation (default 5).
+                """)
+        var acknowledgementMinutes: Int?
         @Option(name: .long, parsing: .singleValue, help: "A script answer, code=value; repeatable.")
         var answer: [String] = []
         @Option(name: .long, parsing: .singleValue, help: "A script question the officer could not answer.")
@@ -77,6 +84,10 @@ struct LoneCommand: ParsableCommand {
                 let folder = try dataOptions.open()
                 let session = try folder.database.startLoneWorkerSession(
                     draft, officer: officer, location: location, task: task, expectedDuration: .seconds(minutes * 60),
+                    acknowledgementWindow: .milliseconds(
+                        // Clamped so that any number gives the domain's range error rather than overflowing.
+                        acknowledgementMinutes.map { min(max($0, -1_000_000), 1_000_000) * 60_000 }
+                            ?? DomainLimits.loneWorkerAcknowledgementWindowMsDefault),
                     author: try HandlerID(recording.handler).rawValue, at: instant, recordedAt: now)
                 let view = LoneSessionView(session, at: instant)
                 if output.json { return try printJSON(view) }

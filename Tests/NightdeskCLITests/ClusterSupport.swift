@@ -115,8 +115,11 @@ final class TestCluster: @unchecked Sendable {
         return result
     }
 
-    /// Starts `code`'s node with `node run --config`, its log appended to `<code>.log`.
-    func start(_ code: String, extraConfig: String = "") throws {
+    /// Starts `code`'s node with `node run --config`, its log appended to `<code>.log`; `environment` is added to
+    /// the test's own, and `launcher` (a program and its arguments) runs the node when given.
+    func start(
+        _ code: String, extraConfig: String = "", environment extra: [String: String] = [:], launcher: [String] = []
+    ) throws {
         if !extraConfig.isEmpty {
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path("\(code).toml")))
             handle.seekToEndOfFile()
@@ -131,10 +134,17 @@ final class TestCluster: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         let process = Process()
-        process.executableURL = binary
-        process.arguments = ["node", "run", "--config", path("\(code).toml")]
+        let arguments = ["node", "run", "--config", path("\(code).toml")]
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["NIGHTDESK_DATA"] = nil
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

@@ -98,6 +98,20 @@ import Testing
         try site.refusedWritingNothing(["lone", "show", unknown], status: 66)
         try site.refusedWritingNothing(["lone", "ack", unknown], status: 66)
     }
+
+    @Test func anAcknowledgementWindowOutsideTheAgreedRangeIsRefusedAndNothingIsWritten() throws {
+        for minutes in ["0", "61", "99999999999"] {
+            let refused = try site.run(
+                [
+                    "lone", "start", "--po", "EAL", "--option", "dangerous-structures", "--answer",
+                    "structure_type=Wall", "--answer", "immediate_danger=No", "--staff", "eal-jsmith", "--name",
+                    "Jo Smith", "--caller-phone", "07700 900123", "--location", "x", "--task", "y", "--minutes", "30",
+                    "--acknowledgement-minutes", minutes, "--at", Self.startAt,
+                ], environment: Self.codes)
+            #expect(refused.status == 65 && refused.stderr.contains("acknowledgement window"), "\(refused)")
+        }
+        #expect(try board(at: "2026-11-30T21:10").isEmpty)
+    }
 }
 
 /// A session as `lone … --json` prints it.
