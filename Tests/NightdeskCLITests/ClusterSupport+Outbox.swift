@@ -116,7 +116,10 @@ final class HangingSendmail {
         ((try? String(contentsOfFile: calls, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
     }
 
-    deinit {
+    /// Kills every run of it still hanging.
+    func stop() {
         for pid in pids { kill(pid, SIGKILL) }
     }
+
+    deinit { stop() }
 }

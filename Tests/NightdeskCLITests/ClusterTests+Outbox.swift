@@ -89,8 +89,10 @@ import Darwin
                     try cluster.show(code, id)?.attempts.map(\.site) == ["WST"]
                 }
             }, "\(logs(cluster))")
+        // West loses power: its node and the mail command it was waiting on stop together.
         cluster.signal("WST", SIGKILL)
-        _ = await cluster.waitForExit("WST")
+        hanging.stop()
+        #expect(await cluster.waitForExit("WST", seconds: 10) != nil)
         // East, next in rank, takes over once West's attempt can no longer be under way, through its own file.
         #expect(
             try await cluster.eventually {
