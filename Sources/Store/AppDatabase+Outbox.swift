@@ -141,7 +141,10 @@ extension AppDatabase {
                     ORDER BY a.started_at_ms DESC, a.uid DESC
                     """, arguments: [message.rawValue])
             let stale = instant.milliseconds - interruptedAfterMs
-            if let busy = open.first(where: { ($0["site_code"] as String) == here || ($0["started_at_ms"] as Int64) > stale }) {
+            let busy = open.first { row in
+                (row["site_code"] as String) == here || (row["started_at_ms"] as Int64) > stale
+            }
+            if let busy {
                 throw OutboxError.attemptUnderWay(message, attempt: OutboxAttemptID(busy["uid"]))
             }
             guard current.attempts < OutboxLimits.attemptsMax else {

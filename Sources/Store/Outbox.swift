@@ -218,8 +218,8 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .attemptUnderWay(let id, let attempt):
             "message \(id) has attempt \(attempt) under way with no result yet; finish that attempt first"
         case .givenUp(let id, let attempts):
-            "message \(id) has had \(attempts) attempts, the most allowed (\(OutboxLimits.attemptsMax)); it is left to a "
-                + "person, who follows the organisation's Escalation Procedure (5.3.2)"
+            "message \(id) has had \(attempts) attempts, the most allowed (\(OutboxLimits.attemptsMax)); it is left "
+                + "to a person, who follows the organisation's Escalation Procedure (5.3.2)"
         case .attemptAlreadyFinished(let id):
             "attempt \(id) already has its result; an attempt's result is recorded once"
         case .otherSite(let what, let site, let here):

@@ -105,19 +105,19 @@ struct NodeCommand: AsyncParsableCommand {
                                 site: folder.site, election: delivery,
                                 queuers: runConfiguration.topology.sites.map(\.code), metrics: metrics,
                                 logger: outboxLogger)))
+                    let channels = outbox.transports.byChannel.keys.map(\.rawValue).sorted()
                     logger.info(
                         "delivering the outbox",
                         metadata: [
-                            "outbox.channels": "\(outbox.transports.byChannel.keys.map(\.rawValue).sorted().joined(separator: ","))",
+                            "outbox.channels": "\(channels.joined(separator: ","))",
                             "outbox.delivering_sites": "\(delivery.delivering.map(\.rawValue).joined(separator: ","))",
                         ])
                 } else {
                     // This site is passed over by the election (DeliveryElection): said once, here.
+                    let others = delivery.delivering.map(\.rawValue).joined(separator: ",")
                     logger.info(
                         "not delivering the outbox: this site has no delivers = true in the topology",
-                        metadata: [
-                            "outbox.left_to": "\(delivery.delivering.isEmpty ? "outbox send (no site delivers)" : delivery.delivering.map(\.rawValue).joined(separator: ","))"
-                        ])
+                        metadata: ["outbox.left_to": "\(others.isEmpty ? "outbox send (no site delivers)" : others)"])
                 }
                 if let address = runConfiguration.metrics {
                     services.append(.init(service: metrics.httpService(host: address.host, port: address.port, logger: logger)))

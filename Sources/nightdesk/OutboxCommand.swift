@@ -153,7 +153,11 @@ struct OutboxCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The transports file ([transports] section; see README).") var transports: String
         @Option(name: .long, help: "Send at most this many (at most \(OutboxLimits.pendingBatchMax)).")
         var limit: Int = OutboxLimits.pendingBatchMax
-        @Option(name: .long, help: "Wait after a first failed attempt before the next, milliseconds; doubled after each further failure, up to \(OutboxLimits.retryDelayMsMax).")
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Wait after a first failed attempt before the next, milliseconds; doubled after each further "
+                    + "failure, up to \(OutboxLimits.retryDelayMsMax)."))
         var retryDelayMs: Int64 = OutboxLimits.retryDelayMsDefault
         @Option(name: .long, help: "Take an attempt with no result for this long as interrupted, milliseconds.")
         var interruptedAfterMs: Int64 = OutboxLimits.interruptedAfterMsDefault

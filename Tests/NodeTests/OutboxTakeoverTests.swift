@@ -153,7 +153,8 @@ import Testing
         let folder = try TemporaryFolder()
         let message = try store.queueEmail()
         let failing = try FakeSendmail(in: folder, name: "down", exitStatus: 75, standardError: "smtp server down")
-        let run = delivery(store, [.email: SendmailTransport(path: failing.path, from: try MailSender(parsing: "ooh@example.gov.uk"))])
+        let sender = try MailSender(parsing: "ooh@example.gov.uk")
+        let run = delivery(store, [.email: SendmailTransport(path: failing.path, from: sender)])
         var entries: [OutboxDelivery.Entry] = []
         for _ in 1...OutboxLimits.attemptsMax { entries += try await run.run() }
         #expect(entries.map(\.givenUp) == Array(repeating: false, count: OutboxLimits.attemptsMax - 1) + [true])
