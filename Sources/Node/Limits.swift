@@ -47,3 +47,11 @@ public enum TransportLimits {
     /// Most arguments given to the mail command.
     public static let commandArgumentsMax = 32
 }
+
+extension NodeLimits {
+    /// How often the node looks for outbox messages to send, by default.
+    public static let outboxIntervalMsDefault: Int64 = 500
+    /// Most messages the node sends in one look: the rest wait for the next, so a backlog is worked through in
+    /// bounded steps and a graceful shutdown waits for one batch at most.
+    public static let outboxBatchMax = 20
+}

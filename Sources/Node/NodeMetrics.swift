@@ -22,6 +22,9 @@ public final class NodeMetrics: Sendable {
     let changeSetsApplied: Counter
     /// Organisations each site's trained-handler gauge has been set for, so one that drops out is set to 0.
     let trainedOrganisations = Mutex<[SiteID: Set<String>]>([:])
+    let outboxSent: Counter
+    let outboxFailed: Counter
+    let outboxTakenOver: Counter
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -35,6 +38,22 @@ public final class NodeMetrics: Sendable {
         changeSetsDuplicate = counter("mesh_change_sets_duplicate", "Sealed change sets received that were held.")
         changeSetsSealed = counter("mesh_change_sets_sealed", "This site's change sets sealed and chained.")
         changeSetsApplied = counter("change_sets_applied", "Change sets from peers applied to the store.")
+        outboxSent = counter("outbox_messages_sent", "Outbox messages this node sent (or found sent by reference).")
+        outboxFailed = counter(
+            "outbox_messages_failed", "Outbox messages this node gave up on (rejected, or out of attempts).")
+        outboxTakenOver = counter(
+            "outbox_messages_taken_over", "Outbox messages another site queued that this node sent for it.")
+    }
+
+    /// Counts what one outbox run did: messages sent, given up, and sent for another site.
+    func outbox(_ entries: [OutboxDelivery.Entry]) {
+        for entry in entries {
+            if entry.result == .sent || entry.result == .foundSent {
+                outboxSent.increment()
+                if entry.takenOverFrom != nil { outboxTakenOver.increment() }
+            }
+            if entry.givenUp { outboxFailed.increment() }
+        }
     }
 
     /// Counts change sets refused, by why: `signature` (forged checkpoint or origin), `chain` (tampered,

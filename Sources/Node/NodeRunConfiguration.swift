@@ -3,6 +3,7 @@ import Foundation
 import Mesh
 import Replication
 import Sodium
+import Store
 import TOMLKit
 
 /// The file `nightdesk node run --config` reads: which data folder, topology and key folder make this node.
@@ -12,9 +13,17 @@ import TOMLKit
 ///     keys = "keys/WST"                             # this site's key bundle (`nightdesk keys bundle`)
 ///     metrics = "127.0.0.1:9601"                    # optional: Prometheus endpoint, GET /metrics
 ///     statusIntervalMs = 60000                      # optional: how often the node logs its status
+///     transports = "transports.toml"                # the outbox's transports; needed when the topology
+///                                                   # marks this site delivers = true, refused otherwise
+///     outboxRetryDelayMs = 60000                    # optional: wait after a first failed send (doubles after each)
+///     outboxInterruptedAfterMs = 120000             # optional: an attempt with no result this long was interrupted
 ///
 /// Everything is read and checked before the node starts: a bad file, an unknown site, a missing key or a
 /// topology problem stops it with every problem listed (exit 78), and nothing is bound or written.
+///
+/// Who delivers the outbox is the topology's to say, so that every node elects senders from the same facts
+/// (`DeliveryElection`): a site marked `delivers = true` must be started with `transports`, and a site not so
+/// marked must not be given one (its node would never be elected to send, and would say so only by silence).
 public struct NodeRunConfiguration: Sendable {
     public let path: String
     public let folder: NodeFolder
@@ -23,6 +32,14 @@ public struct NodeRunConfiguration: Sendable {
     /// Where to serve metrics, if anywhere.
     public let metrics: (host: String, port: Int)?
     public let statusIntervalMs: Int
+    /// How this node delivers the outbox; `nil` when its site does not deliver (the topology says which do).
+    public let outbox: OutboxSettings?
+
+    /// The outbox's part of the configuration.
+    public struct OutboxSettings: Sendable {
+        public let transports: TransportsConfiguration
+        public let policy: OutboxRetryPolicy
+    }
 
     /// The file `mesh-status.json` in the data folder: what `node status` reads.
     public static let statusFileName = "mesh-status.json"
@@ -33,6 +50,9 @@ public struct NodeRunConfiguration: Sendable {
         var keys: String
         var metrics: String?
         var statusIntervalMs: Int?
+        var transports: String?
+        var outboxRetryDelayMs: Int64?
+        var outboxInterruptedAfterMs: Int64?
     }
 
     public static func load(path: String) throws -> NodeRunConfiguration {
@@ -45,7 +65,10 @@ public struct NodeRunConfiguration: Sendable {
         let file: File
         do {
             let table = try TOMLTable(string: text)
-            let known: Set<String> = ["data", "topology", "keys", "metrics", "statusIntervalMs"]
+            let known: Set<String> = [
+                "data", "topology", "keys", "metrics", "statusIntervalMs", "transports", "outboxRetryDelayMs",
+                "outboxInterruptedAfterMs",
+            ]
             let unknown = table.keys.filter { !known.contains($0) }.sorted()
             guard unknown.isEmpty else {
                 throw NodeError.invalidFile(
@@ -73,6 +96,19 @@ public struct NodeRunConfiguration: Sendable {
         }
         let interval = file.statusIntervalMs ?? 60_000
         if !(100...86_400_000).contains(interval) { problems.append("statusIntervalMs must be from 100 to 86400000") }
+        let retryDelayMs = file.outboxRetryDelayMs ?? OutboxLimits.retryDelayMsDefault
+        if !(0...OutboxLimits.retryDelayMsMax).contains(retryDelayMs) {
+            problems.append("outboxRetryDelayMs must be from 0 to \(OutboxLimits.retryDelayMsMax)")
+        }
+        let interruptedAfterMs = file.outboxInterruptedAfterMs ?? OutboxLimits.interruptedAfterMsDefault
+        if !(1...86_400_000).contains(interruptedAfterMs) {
+            problems.append("outboxInterruptedAfterMs must be from 1 to 86400000")
+        }
+        if file.transports == nil, file.outboxRetryDelayMs != nil || file.outboxInterruptedAfterMs != nil {
+            problems.append(
+                "outboxRetryDelayMs and outboxInterruptedAfterMs apply only to a node that delivers: add transports "
+                    + "= \"FILE\" or remove them")
+        }
         guard problems.isEmpty else { throw NodeError.invalidFile(path: path, problems: problems) }
 
         let folder = try NodeFolder.open(path: resolve(file.data), expectedSite: nil)
@@ -84,11 +120,63 @@ public struct NodeRunConfiguration: Sendable {
                 path: resolve(file.topology),
                 problems: ["site \(folder.site) (of data folder \(folder.path)) is not in this topology; add it or use its cluster's topology"])
         }
+        let outbox = try loadOutbox(
+            file, me: me, topologyPath: resolve(file.topology), configurationPath: path, resolve: resolve,
+            policy: OutboxRetryPolicy(retryDelayMs: retryDelayMs, interruptedAfterMs: interruptedAfterMs))
         let ring = try SiteKeyRing.load(folder: resolve(file.keys), site: folder.site, topology: topology, catalogue: catalogue)
         let sync = try makeSyncConfiguration(
             topology: topology, me: me, ring: ring, statusPath: (folder.path as NSString).appendingPathComponent(statusFileName))
         return NodeRunConfiguration(
-            path: path, folder: folder, topology: topology, sync: sync, metrics: metrics, statusIntervalMs: interval)
+            path: path, folder: folder, topology: topology, sync: sync, metrics: metrics, statusIntervalMs: interval,
+            outbox: outbox)
+    }
+
+    /// The transports file and retry policy, checked against what the topology says of this site.
+    static func loadOutbox(
+        _ file: File, me: TopologySite, topologyPath: String, configurationPath: String,
+        resolve: (String) -> String, policy: OutboxRetryPolicy
+    ) throws -> OutboxSettings? {
+        guard let given = file.transports else {
+            guard !me.delivers else {
+                throw NodeError.invalidFile(
+                    path: configurationPath,
+                    problems: [
+                        "site \(me.code) delivers the outbox (delivers = true in \(topologyPath)) but this file names "
+                            + "no transports: add transports = \"transports.toml\" (see README, \"Messages: the "
+                            + "outbox\"), or set delivers = false for \(me.code) in the topology on every site"
+                    ])
+            }
+            return nil
+        }
+        guard me.delivers else {
+            throw NodeError.invalidFile(
+                path: configurationPath,
+                problems: [
+                    "transports = \"\(given)\" is given, but site \(me.code) does not deliver the outbox (no delivers "
+                        + "= true in \(topologyPath)), so it would never be elected to send: add delivers = true to "
+                        + "\(me.code)'s entry in the topology on every site, or remove transports"
+                ])
+        }
+        let transports = try TransportsConfiguration.load(path: resolve(given))
+        // An attempt must not be taken for interrupted while its transport may still be at work (README, "the
+        // delivery rule"): the bound is above every time limit of this node's transports.
+        let limits = transports.byChannel.values.compactMap { transport -> (String, Int)? in
+            switch transport {
+            case let sendmail as SendmailTransport: (sendmail.name, sendmail.timeoutMs)
+            case let notify as NotifyTransport: (notify.name, notify.timeoutMs)
+            default: nil
+            }
+        }
+        if let longest = limits.max(by: { $0.1 < $1.1 }), Int64(longest.1) >= policy.interruptedAfterMs {
+            throw NodeError.invalidFile(
+                path: configurationPath,
+                problems: [
+                    "outboxInterruptedAfterMs (\(policy.interruptedAfterMs)) must be longer than the \(longest.0) "
+                        + "transport's timeoutMs (\(longest.1)), or an attempt still under way could be taken for an "
+                        + "interrupted one and the message sent twice"
+                ])
+        }
+        return OutboxSettings(transports: transports, policy: policy)
     }
 
     /// The sync service's configuration for site `me` of `topology`, with the keys of `ring`.

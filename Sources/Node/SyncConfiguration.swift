@@ -117,4 +117,7 @@ public struct ClusterView: Sendable {
     public let samples: [Sample]
     /// Every site this node has a report of, itself included (DESIGN.md, Failover and traffic).
     public let sites: [SiteID: SiteReport]
+    /// Live peers that said they hold change sets this node does not hold yet: a node back from an outage waits
+    /// until this is empty before it sends the outbox, so it never resends what a survivor sent while it was down.
+    public var aheadOfThisNode: Set<SiteID> = []
 }

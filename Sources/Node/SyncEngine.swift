@@ -379,14 +379,18 @@ actor SyncEngine {
     func clusterView() -> ClusterView {
         let nowMs = nowMs
         var live: Set<SiteID> = [configuration.site]
+        var ahead: Set<SiteID> = []
         for (site, session) in sessions {
             let health = session.health(atMs: nowMs, settings: configuration.session)
             if health == .connected || health == .lagging { live.insert(site) }
+            if live.contains(site), !held.covers(session.peerHeld) { ahead.insert(site) }
         }
         let samples = heartbeats.flatMap { site, list in
             list.map { ClusterView.Sample(site: site, peerSentAtMs: $0.sentAtMs, receivedAtMs: $0.receivedAtMs) }
         }
-        return ClusterView(live: live, samples: samples, sites: reports)
+        var view = ClusterView(live: live, samples: samples, sites: reports)
+        view.aheadOfThisNode = ahead
+        return view
     }
 
     func status() -> MeshStatus {

@@ -10,7 +10,7 @@ import TOMLKit
 /// cross-checks (duplicate codes, endpoints and keys) still run when some other field of it is wrong.
 struct TopologyReader {
     static let fileKeys = ["cluster", "sites"]
-    static let siteKeys = ["code", "name", "role", "sync", "publicKeys", "holds"]
+    static let siteKeys = ["code", "name", "role", "sync", "publicKeys", "holds", "delivers"]
     static let holdsExample = "e.g. holds = [\"*\"] for every organisation in the catalogue, or holds = [\"EAL\"]"
 
     let path: String
@@ -36,12 +36,14 @@ struct TopologyReader {
         var publicKeysPath: String?
         var keys: SitePublicKeys?
         var holds: OrganisationHoldings?
+        var delivers = false
 
         var site: TopologySite? {
             guard let code, let name, let role, let sync, let publicKeysPath, let keys, let holds else { return nil }
             return TopologySite(
                 code: code, name: name, role: role, sync: sync, publicKeysPath: publicKeysPath,
-                curvePublicKey: keys.curvePublicKey, signingPublicKey: keys.signingPublicKey, holds: holds)
+                curvePublicKey: keys.curvePublicKey, signingPublicKey: keys.signingPublicKey, holds: holds,
+                delivers: delivers)
         }
     }
 
@@ -168,6 +170,21 @@ struct TopologyReader {
             draft.keys = readPublicKeys(resolved, code: draft.code, place: place)
         }
         draft.holds = readHolds(table, role: draft.role, place: place)
+        if let value = table["delivers"] {
+            if let flag = value.bool {
+                // Replicas never act on timers or messages (`TimerElection`): they have no one to take an alert.
+                if flag, draft.role == .replica {
+                    note(place, "delivers = true on a replica: replicas never send the outbox; remove the key")
+                } else {
+                    draft.delivers = flag
+                }
+            } else {
+                note(
+                    place,
+                    "delivers must be true or false, not a TOML \(value.type): true when this site's node sends the "
+                        + "outbox's messages (its node configuration then names a transports file)")
+            }
+        }
         return draft
     }
 

@@ -61,10 +61,14 @@ public struct TopologySite: Hashable, Sendable {
     /// The Ed25519 key its change sets and checkpoints must be signed with.
     public let signingPublicKey: SigningPublicKey
     public let holds: OrganisationHoldings
+    /// Whether its node delivers the replicated outbox (`delivers = true`): its node configuration must then name
+    /// a transports file, and only such sites are elected to send (`DeliveryElection`).
+    public let delivers: Bool
 
     public init(
         code: SiteCode, name: String, role: SiteRole, sync: String, publicKeysPath: String,
-        curvePublicKey: CurvePublicKey, signingPublicKey: SigningPublicKey, holds: OrganisationHoldings
+        curvePublicKey: CurvePublicKey, signingPublicKey: SigningPublicKey, holds: OrganisationHoldings,
+        delivers: Bool = false
     ) {
         self.code = code
         self.name = name
@@ -74,6 +78,7 @@ public struct TopologySite: Hashable, Sendable {
         self.curvePublicKey = curvePublicKey
         self.signingPublicKey = signingPublicKey
         self.holds = holds
+        self.delivers = delivers
     }
 }
 

@@ -118,21 +118,43 @@ extension AppDatabase {
 
     /// Records that this site is about to hand a message to `transport`, and marks it sending, in one change set.
     ///
-    /// Refuses a message that is sent, one another site queued (that site sends it), and one with an attempt
-    /// still open: an interrupted attempt is finished as `interrupted` first (README, "the delivery rule").
-    public func beginAttempt(_ message: OutboxMessageID, transport: String, at instant: Date) throws -> OutboxAttemptID
-    {
+    /// Refuses a message that is sent, one that has had `OutboxLimits.attemptsMax` attempts, one with an attempt
+    /// of this site still open (an interrupted one is finished as `interrupted` first), and one with another
+    /// site's attempt begun less than `interruptedAfterMs` ago (it may still be under way). A message another
+    /// site queued is refused unless `takingOver`: the node's `OutboxService` sends those the `DeliveryElection`
+    /// gives it, `outbox send` only this site's own (README, "the delivery rule"). Another site's attempt left
+    /// without a result is never finished here: only the site that made an attempt records its result.
+    public func beginAttempt(
+        _ message: OutboxMessageID, transport: String, at instant: Date, takingOver: Bool = false,
+        interruptedAfterMs: Int64 = OutboxLimits.interruptedAfterMsDefault
+    ) throws -> OutboxAttemptID {
         try write { db in
             let here = try localSite(db).rawValue
             guard let current = try Self.outboxMessages(db, where: "m.id = ?", [message.rawValue], limit: 1).first
             else {
                 throw OutboxError.messageNotFound(message)
             }
-            guard current.createdBySite == here else {
+            guard takingOver || current.createdBySite == here else {
                 throw OutboxError.otherSite(what: "message \(message)", site: current.createdBySite, here: here)
             }
             guard current.status != .sent else { throw OutboxError.alreadySent(message) }
-            if let open = current.openAttempt { throw OutboxError.attemptUnderWay(message, attempt: open.id) }
+            let open = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.uid, a.site_code, a.started_at_ms FROM outbox_attempt a
+                    WHERE a.message_id = ? AND NOT EXISTS (SELECT 1 FROM outbox_attempt_result r WHERE r.uid = a.uid)
+                    ORDER BY a.started_at_ms DESC, a.uid DESC
+                    """, arguments: [message.rawValue])
+            let stale = instant.milliseconds - interruptedAfterMs
+            let busy = open.first { row in
+                (row["site_code"] as String) == here || (row["started_at_ms"] as Int64) > stale
+            }
+            if let busy {
+                throw OutboxError.attemptUnderWay(message, attempt: OutboxAttemptID(busy["uid"]))
+            }
+            guard current.attempts < OutboxLimits.attemptsMax else {
+                throw OutboxError.givenUp(message, attempts: current.attempts)
+            }
             var attempt = OutboxAttemptID("")
             try commitLocal(db, at: instant, scope: .organisation(current.organisation.rawValue)) { context in
                 attempt = OutboxAttemptID(context.elementKey(0))
@@ -206,26 +228,54 @@ extension AppDatabase {
 
     // MARK: - Reading
 
-    /// Messages this site queued that are due an attempt, oldest first.
+    /// Messages due an attempt at this site, oldest first: this site's own, or those of `queuedBy`.
     ///
-    /// Due: not sent, not given up, no attempt under way (an open attempt older than
-    /// `policy.interruptedAfterMs` was interrupted, and the message comes back with it as `openAttempt`), and
-    /// the last failure at least `policy.retryDelayMs` ago.
+    /// Due: not sent, not rejected, fewer than `OutboxLimits.attemptsMax` attempts begun at any site (or one of
+    /// this site's own left open, which must be closed first), no attempt that may still be under way (one begun
+    /// less than `policy.interruptedAfterMs` ago; one of this site's older than that was interrupted, and the
+    /// message comes back for it to be closed), and the last failure at least `policy.delayMs(afterFailures:)`
+    /// ago, a wait that doubles with each failure up to `policy.retryDelayMsMax`.
     public func pendingMessages(
-        limit: Int = OutboxLimits.pendingBatchMax, at instant: Date, policy: OutboxRetryPolicy = OutboxRetryPolicy()
+        limit: Int = OutboxLimits.pendingBatchMax, at instant: Date, policy: OutboxRetryPolicy = OutboxRetryPolicy(),
+        queuedBy queuers: OutboxQueuers = .here
     ) throws -> [OutboxMessage] {
         let now = instant.milliseconds
         return try read { db in
             let here = try localSite(db).rawValue
+            var filter: String
+            var arguments: [any DatabaseValueConvertible] = []
+            func list(_ sites: Set<String>) -> String {
+                arguments += sites.sorted()
+                return "(" + Array(repeating: "?", count: sites.count).joined(separator: ", ") + ")"
+            }
+            switch queuers {
+            case .here:
+                filter = "m.created_by_site = ?"
+                arguments.append(here)
+            case .sites(let sites):
+                guard !sites.isEmpty else { return [] }
+                filter = "m.created_by_site IN \(list(sites))"
+            case .sitesAndUnlisted(let sites, let listed):
+                filter = "(m.created_by_site IN \(list(sites)) OR m.created_by_site NOT IN \(list(listed)))"
+            }
+            let ownOpen = """
+                EXISTS (SELECT 1 FROM outbox_attempt a WHERE a.message_id = m.id AND a.site_code = ?
+                    AND NOT EXISTS (SELECT 1 FROM outbox_attempt_result r WHERE r.uid = a.uid))
+                """
+            filter += """
+                 AND m.status != 'sent' AND rejections = 0
+                AND (attempt_count < ? OR \(ownOpen))
+                AND (open_uid IS NULL OR open_started_ms <= ?)
+                AND (\(ownOpen) OR last_finished_ms IS NULL
+                    OR last_finished_ms <= ? - min(? << max(failures - 1, 0), ?))
+                """
+            arguments += [
+                OutboxLimits.attemptsMax, here, now - policy.interruptedAfterMs, here, now, policy.retryDelayMs,
+                policy.retryDelayMsMax,
+            ]
             return try Self.outboxMessages(
-                db,
-                where: """
-                    m.created_by_site = ? AND m.status != 'sent' AND rejections = 0 AND failures < ?
-                    AND (open_uid IS NULL OR open_started_ms <= ?)
-                    AND (open_uid IS NOT NULL OR last_finished_ms IS NULL OR last_finished_ms <= ?)
-                    """,
-                [here, OutboxLimits.attemptsMax, now - policy.interruptedAfterMs, now - policy.retryDelayMs],
-                order: "m.created_at_ms, m.id", limit: min(max(limit, 1), OutboxLimits.pendingBatchMax))
+                db, where: filter, arguments, order: "m.created_at_ms, m.id",
+                limit: min(max(limit, 1), OutboxLimits.pendingBatchMax))
         }
     }
 
@@ -299,10 +349,17 @@ extension AppDatabase {
                         AND NOT EXISTS (SELECT 1 FROM outbox_attempt_result r WHERE r.uid = a.uid)
                         ORDER BY a.started_at_ms DESC, a.uid DESC LIMIT 1) AS open_uid,
                     (SELECT max(a.started_at_ms) FROM outbox_attempt a WHERE a.message_id = m.id
-                        AND NOT EXISTS (SELECT 1 FROM outbox_attempt_result r WHERE r.uid = a.uid)) AS open_started_ms
+                        AND NOT EXISTS (SELECT 1 FROM outbox_attempt_result r WHERE r.uid = a.uid)) AS open_started_ms,
+                    (SELECT NOT EXISTS (SELECT 1 FROM outbox_attempt_result r WHERE r.uid = a.uid)
+                        FROM outbox_attempt a WHERE a.message_id = m.id
+                        ORDER BY a.started_at_ms DESC, a.uid DESC LIMIT 1) AS latest_open,
+                    (SELECT r.site_code FROM outbox_attempt_result r WHERE r.message_id = m.id AND r.outcome = 'sent'
+                        ORDER BY r.finished_at_ms, r.uid LIMIT 1) AS sent_by_site
                 FROM outbox_message m
             ), stated AS (
-                SELECT *, CASE WHEN status = 'sent' THEN 'sent' WHEN open_uid IS NOT NULL THEN 'sending'
+                -- Sending while the latest attempt has no result: an older one left open by a lost site does not
+                -- hide that a later attempt failed.
+                SELECT *, CASE WHEN status = 'sent' THEN 'sent' WHEN latest_open THEN 'sending'
                     WHEN attempt_count = 0 THEN 'queued' ELSE 'failed' END AS state
                 FROM summary
             )
@@ -326,17 +383,20 @@ extension AppDatabase {
             }
             let failures: Int = row["failures"]
             let rejections: Int = row["rejections"]
+            let attempts: Int = row["attempt_count"]
+            let latestOpen = (row["latest_open"] as Bool?) ?? false
             messages.append(
                 OutboxMessage(
                     id: id, organisation: try OrganisationCode(row["organisation_code"]),
                     channel: OutboxChannel(rawValue: row["channel"]) ?? .sms, recipient: row["recipient"],
                     subject: row["subject"], body: row["body"], createdAt: Date(milliseconds: row["created_at_ms"]),
-                    createdBySite: row["created_by_site"], referralID: row["referral_id"],
+                    createdBySite: row["created_by_site"], sentBySite: row["sent_by_site"],
+                    referralID: row["referral_id"],
                     callReference: row["call_reference"],
-                    status: OutboxStatus(rawValue: row["state"]) ?? .queued, attempts: row["attempt_count"],
+                    status: OutboxStatus(rawValue: row["state"]) ?? .queued, attempts: attempts,
                     failures: failures, lastError: row["last_error"],
                     givenUp: (row["status"] as String) != "sent"
-                        && (rejections > 0 || failures >= OutboxLimits.attemptsMax),
+                        && (rejections > 0 || (attempts >= OutboxLimits.attemptsMax && !latestOpen)),
                     openAttempt: open))
         }
         return messages

@@ -36,14 +36,18 @@ public enum OutboxLimits {
     public static let errorCharactersMax = 1_000
     /// Longest provider identifier kept from one attempt.
     public static let providerIDCharactersMax = 200
-    /// Attempts that may fail before a message is given up and left to a person (5.3.2).
+    /// Attempts that may be begun, at any site, before a message is given up and left to a person (5.3.2).
     public static let attemptsMax = 5
     /// Most messages one listing returns.
     public static let listMax = 500
     /// Most messages one `pendingMessages` call returns.
     public static let pendingBatchMax = 100
-    /// Wait after a failed attempt before the next.
+    /// Wait after the first failed attempt before the next; it doubles after each further failure
+    /// (`OutboxRetryPolicy.delayMs(afterFailures:)`), up to `retryDelayMsMax`.
     public static let retryDelayMsDefault: Int64 = 60_000
+    /// Longest wait between two attempts, however many have failed: with the defaults the waits are 1, 2, 4 and
+    /// 8 minutes, so a message is given up about a quarter of an hour after its first failure.
+    public static let retryDelayMsMax: Int64 = 600_000
     /// An attempt with no result for this long is taken as interrupted; longer than every transport's own
     /// time limit (`TransportLimits` in Node checks it).
     public static let interruptedAfterMsDefault: Int64 = 120_000

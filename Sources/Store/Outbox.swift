@@ -120,6 +120,8 @@ public struct OutboxMessage: Sendable, Codable, Equatable {
     public let body: String
     public let createdAt: Date
     public let createdBySite: String
+    /// The site whose attempt sent it (the queueing site, or one that took over from it), once sent.
+    public let sentBySite: String?
     public let referralID: String?
     public let callReference: String?
     public let status: OutboxStatus
@@ -128,9 +130,11 @@ public struct OutboxMessage: Sendable, Codable, Equatable {
     /// Attempts that ended without sending it.
     public let failures: Int
     public let lastError: String?
-    /// No more automatic attempts: the provider rejected it, or `OutboxLimits.attemptsMax` failed.
+    /// No more automatic attempts: the provider rejected it, or `OutboxLimits.attemptsMax` were begun and the
+    /// last of them ended without sending it.
     public let givenUp: Bool
-    /// The attempt begun and not yet finished, if any: under way, or interrupted (README, "the delivery rule").
+    /// The latest attempt begun and not yet finished, if any: under way, interrupted, or left unfinished by a
+    /// site that was lost (README, "the delivery rule").
     public let openAttempt: OutboxAttempt?
 }
 
@@ -149,21 +153,48 @@ public struct OutboxAttempt: Sendable, Codable, Equatable {
 
 /// When `pendingMessages` offers a message again.
 public struct OutboxRetryPolicy: Sendable, Equatable {
-    /// How long after a failed attempt the next may start.
+    /// How long after the first failed attempt the next may start; doubled after each further failure, up to
+    /// `retryDelayMsMax`.
     public var retryDelayMs: Int64
+    /// The longest wait between attempts.
+    public var retryDelayMsMax: Int64
     /// How long an attempt may go without a result before it is taken as interrupted; longer than any
     /// transport's own time limit, so an attempt still under way is never taken for one.
     public var interruptedAfterMs: Int64
 
     public init(
         retryDelayMs: Int64 = OutboxLimits.retryDelayMsDefault,
-        interruptedAfterMs: Int64 = OutboxLimits.interruptedAfterMsDefault
+        interruptedAfterMs: Int64 = OutboxLimits.interruptedAfterMsDefault,
+        retryDelayMsMax: Int64 = OutboxLimits.retryDelayMsMax
     ) {
         precondition(retryDelayMs >= 0, "retry delay must not be negative")
+        precondition(retryDelayMsMax <= 86_400_000, "the longest retry delay is at most a day")
         precondition(interruptedAfterMs >= 0, "the interruption bound must not be negative")
         self.retryDelayMs = retryDelayMs
+        self.retryDelayMsMax = max(retryDelayMsMax, retryDelayMs)
         self.interruptedAfterMs = interruptedAfterMs
     }
+
+    /// The wait before the next attempt once `failures` attempts have failed: `retryDelayMs`, doubled for each
+    /// failure after the first, never more than `retryDelayMsMax` (0 before any failure).
+    public func delayMs(afterFailures failures: Int) -> Int64 {
+        guard failures > 0 else { return 0 }
+        // Shifting by 40 already passes a day for any delay of at least 1 ms; the cap stops overflow.
+        let doublings = Int64(min(failures - 1, 40))
+        let delay = retryDelayMs.multipliedReportingOverflow(by: Int64(1) << doublings)
+        return delay.overflow ? retryDelayMsMax : min(delay.partialValue, retryDelayMsMax)
+    }
+}
+
+/// Whose queued messages `pendingMessages` offers.
+public enum OutboxQueuers: Sendable, Equatable {
+    /// Only this site's own: what `nightdesk outbox send` delivers.
+    case here
+    /// Those queued by these sites: the ones the node's `DeliveryElection` makes this site send now.
+    case sites(Set<String>)
+    /// Those queued by these sites, and those queued by any site not in `listed` (a site since taken out of the
+    /// topology, whose messages the cluster's rank order sends).
+    case sitesAndUnlisted(Set<String>, listed: Set<String>)
 }
 
 /// Outbox operations refused by the store, worded for the person who asked.
@@ -172,6 +203,7 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
     case attemptNotFound(OutboxAttemptID)
     case alreadySent(OutboxMessageID)
     case attemptUnderWay(OutboxMessageID, attempt: OutboxAttemptID)
+    case givenUp(OutboxMessageID, attempts: Int)
     case attemptAlreadyFinished(OutboxAttemptID)
     case otherSite(what: String, site: String, here: String)
 
@@ -185,6 +217,9 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
             "message \(id) has already been sent; it is never sent twice"
         case .attemptUnderWay(let id, let attempt):
             "message \(id) has attempt \(attempt) under way with no result yet; finish that attempt first"
+        case .givenUp(let id, let attempts):
+            "message \(id) has had \(attempts) attempts, the most allowed (\(OutboxLimits.attemptsMax)); it is left "
+                + "to a person, who follows the organisation's Escalation Procedure (5.3.2)"
         case .attemptAlreadyFinished(let id):
             "attempt \(id) already has its result; an attempt's result is recorded once"
         case .otherSite(let what, let site, let here):

@@ -16,7 +16,9 @@ struct NodeCommand: AsyncParsableCommand {
             discussion: """
                 With --config, the node joins its cluster: it listens on its topology endpoint, links to every \
                 other site over CURVE, replicates sealed change sets, writes mesh-status.json in its data folder \
-                for `nightdesk node status`, and serves Prometheus metrics if the file names an address. With only \
+                for `nightdesk node status`, serves Prometheus metrics if the file names an address, and, when the \
+                topology marks its site delivers = true, sends the outbox messages it is elected to send through \
+                the transports file the configuration names. With only \
                 --data it runs alone. On SIGTERM it seals and pushes its own unsent change sets (for up to 3 s) \
                 before it exits.
                 """)
@@ -82,6 +84,42 @@ struct NodeCommand: AsyncParsableCommand {
                     .init(
                         service: TimerService(
                             sync: sync, database: folder.database, site: folder.site, election: election, logger: logger)))
+                let delivery: DeliveryElection
+                do {
+                    delivery = try DeliveryElection(
+                        timers: election,
+                        delivering: Set(runConfiguration.topology.sites.filter(\.delivers).map(\.code)))
+                } catch {
+                    report(["the topology cannot decide which site delivers the outbox: \(error)"])
+                    throw ExitCode(78)
+                }
+                if let outbox = runConfiguration.outbox {
+                    var outboxLogger = logger
+                    outboxLogger[metadataKey: "outbox.transports"] = "\(outbox.transports.path)"
+                    services.append(
+                        .init(
+                            service: OutboxService(
+                                sync: sync,
+                                delivery: OutboxDelivery(
+                                    database: folder.database, transports: outbox.transports.byChannel,
+                                    policy: outbox.policy, logger: outboxLogger),
+                                site: folder.site, election: delivery,
+                                queuers: runConfiguration.topology.sites.map(\.code), metrics: metrics,
+                                logger: outboxLogger)))
+                    let channels = outbox.transports.byChannel.keys.map(\.rawValue).sorted()
+                    logger.info(
+                        "delivering the outbox",
+                        metadata: [
+                            "outbox.channels": "\(channels.joined(separator: ","))",
+                            "outbox.delivering_sites": "\(delivery.delivering.map(\.rawValue).joined(separator: ","))",
+                        ])
+                } else {
+                    // This site is passed over by the election (DeliveryElection): said once, here.
+                    let others = delivery.delivering.map(\.rawValue).joined(separator: ",")
+                    logger.info(
+                        "not delivering the outbox: this site has no delivers = true in the topology",
+                        metadata: ["outbox.left_to": "\(others.isEmpty ? "outbox send (no site delivers)" : others)"])
+                }
                 if let address = runConfiguration.metrics {
                     services.append(.init(service: metrics.httpService(host: address.host, port: address.port, logger: logger)))
                     logger.info("metrics served", metadata: ["metrics.address": "http://\(address.host):\(address.port)/metrics"])

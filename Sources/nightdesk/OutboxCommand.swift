@@ -10,9 +10,10 @@ struct OutboxCommand: AsyncParsableCommand {
         commandName: "outbox",
         abstract: "Queue, list and send SMS and email messages to On-call Duty Staff.",
         discussion: """
-            Every message and every attempt to send it is replicated to the other sites. A message is sent by the \
-            site that queued it; each attempt is recorded before the transport is asked and its result after, and \
-            a message that was sent is never sent again. See README, "Messages: the outbox".
+            Every message and every attempt to send it is replicated to the other sites. A running node whose site \
+            delivers sends the messages of its own site, and those of a lost site when it is next in rank; \
+            `outbox send` sends this site's own. Each attempt is recorded before the transport is asked and its \
+            result after, and a message that was sent is never sent again. See README, "Messages: the outbox".
             """,
         subcommands: [List.self, Show.self, Enqueue.self, Send.self])
 
@@ -51,6 +52,7 @@ struct OutboxCommand: AsyncParsableCommand {
                         + "\(message.channel.rawValue) to \(message.recipient)  queued \(london(message.createdAt)) "
                         + "at \(message.createdBySite)  \(message.attempts) attempt\(message.attempts == 1 ? "" : "s")"
                     if let reference = message.callReference { line += "  call \(reference)" }
+                    if let sender = message.sentBySite { line += "  sent by \(sender)" }
                     if message.givenUp { line += "  given up" }
                     print(line)
                     if message.status == .failed, let error = message.lastError { print("    last error: \(error)") }
@@ -81,7 +83,10 @@ struct OutboxCommand: AsyncParsableCommand {
                     try printJSON(View(message: message, attempts: attempts))
                     return
                 }
-                print("\(message.id)  \(message.status.rawValue)  \(message.channel.rawValue) to \(message.recipient)")
+                print(
+                    "\(message.id)  \(message.status.rawValue)  \(message.channel.rawValue) to \(message.recipient)  "
+                        + "queued at \(message.createdBySite)"
+                        + (message.sentBySite.map { "  sent by \($0)" } ?? "") + (message.givenUp ? "  given up" : ""))
                 if let subject = message.subject { print("subject: \(subject)") }
                 print(message.body)
                 for attempt in attempts {
@@ -148,7 +153,11 @@ struct OutboxCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The transports file ([transports] section; see README).") var transports: String
         @Option(name: .long, help: "Send at most this many (at most \(OutboxLimits.pendingBatchMax)).")
         var limit: Int = OutboxLimits.pendingBatchMax
-        @Option(name: .long, help: "Wait after a failed attempt before the next, milliseconds.")
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Wait after a first failed attempt before the next, milliseconds; doubled after each further "
+                    + "failure, up to \(OutboxLimits.retryDelayMsMax)."))
         var retryDelayMs: Int64 = OutboxLimits.retryDelayMsDefault
         @Option(name: .long, help: "Take an attempt with no result for this long as interrupted, milliseconds.")
         var interruptedAfterMs: Int64 = OutboxLimits.interruptedAfterMsDefault

@@ -32,6 +32,7 @@ private let longID = String(repeating: "x", count: 65)
         #expect(topology.sites.map(\.code.rawValue) == ["WST", "EST", "NTH", "EAR"])
         #expect(topology.sites.map(\.sync) == (7601...7604).map { "tcp://127.0.0.1:\($0)" })
         #expect(topology.sites.map(\.role) == [.site, .site, .site, .replica])
+        #expect(topology.sites.map(\.delivers) == [true, true, true, false])
         let replica = try #require(topology.site(try SiteCode("EAR")))
         #expect(replica.name == "Ealing Council read replica")
         #expect(replica.holds == .only([try OrganisationCode("EAL")]))
@@ -97,7 +98,7 @@ private let longID = String(repeating: "x", count: 65)
                 problem(
                     "site WST",
                     "unknown key 'hold': did you mean 'holds'? the keys of a site are code, name, role, sync, "
-                        + "publicKeys, holds"),
+                        + "publicKeys, holds, delivers"),
             ])
     }
 
@@ -209,6 +210,23 @@ private let longID = String(repeating: "x", count: 65)
                     "site EAR",
                     "a replica must name the organisations it is given, not \"*\": list them, e.g. holds = [\"EAL\"] "
                         + "(a council's replica holds only its own organisation's data)"))
+    }
+
+    // MARK: Who delivers the outbox
+
+    @Test func aSiteDeliversOnlyWhenMarkedAndAReplicaNeverDoes() throws {
+        let topology = try f.load(f.topology([f.site("WST", extra: "delivers = true"), f.site("EST")]))
+        #expect(topology.sites.map(\.delivers) == [true, false])
+        #expect(
+            try f.problem(
+                f.topology([f.site("EAR", role: "replica", holds: "[\"EAL\"]", extra: "delivers = true")]))
+                == problem("site EAR", "delivers = true on a replica: replicas never send the outbox; remove the key"))
+        #expect(
+            try f.problem(f.topology([f.site("WST", extra: "delivers = \"yes\"")]))
+                == problem(
+                    "site WST",
+                    "delivers must be true or false, not a TOML string: true when this site's node sends the "
+                        + "outbox's messages (its node configuration then names a transports file)"))
     }
 
     @Test func aReplicaMustNameWhatItHolds() throws {

@@ -118,11 +118,12 @@ import Testing
         #expect(try test.database.outboxMessage(id)?.status == .sent)
     }
 
-    @Test func aFailedMessageIsRetriedAfterTheDelayAndGivenUpAfterTheLimit() throws {
+    @Test func aFailedMessageIsRetriedAfterAWaitThatDoublesAndGivenUpAfterTheLimit() throws {
         let test = try TestDatabase(gazetteer: false)
         let id = try test.database.enqueue(try email(), at: now)
-        let policy = OutboxRetryPolicy(retryDelayMs: 60_000, interruptedAfterMs: 120_000)
+        let policy = OutboxRetryPolicy(retryDelayMs: 60_000, interruptedAfterMs: 120_000, retryDelayMsMax: 200_000)
         var clock = now.milliseconds
+        var waits: [Int64] = []
         for round in 1...OutboxLimits.attemptsMax {
             #expect(try test.database.pendingMessages(at: Date(milliseconds: clock), policy: policy).map(\.id) == [id])
             let attempt = try test.database.beginAttempt(id, transport: "sendmail", at: Date(milliseconds: clock))
@@ -132,14 +133,31 @@ import Testing
             let failed = try #require(try test.database.outboxMessage(id))
             #expect(
                 failed.status == .failed && failed.failures == round && failed.lastError == "exit 75 (round \(round))")
-            // Not offered again before the delay.
-            #expect(try test.database.pendingMessages(at: Date(milliseconds: clock + 59_999), policy: policy).isEmpty)
-            clock += 60_000
+            let wait = policy.delayMs(afterFailures: round)
+            waits.append(wait)
+            // Not offered again before the wait.
+            #expect(try test.database.pendingMessages(at: Date(milliseconds: clock + wait - 1), policy: policy).isEmpty)
+            clock += wait
         }
+        // 1, 2, then 3⅓ minutes (the longest wait allowed here), however many more fail.
+        #expect(waits == [60_000, 120_000, 200_000, 200_000, 200_000])
         let gaveUp = try #require(try test.database.outboxMessage(id))
         #expect(gaveUp.givenUp && gaveUp.status == .failed && gaveUp.attempts == OutboxLimits.attemptsMax)
         #expect(try test.database.pendingMessages(at: Date(milliseconds: clock + 86_400_000), policy: policy).isEmpty)
+        #expect(throws: OutboxError.givenUp(id, attempts: OutboxLimits.attemptsMax)) {
+            try test.database.beginAttempt(id, transport: "sendmail", at: Date(milliseconds: clock + 86_400_000))
+        }
         #expect(try test.database.outbox(status: .failed).map(\.id) == [id])
+    }
+
+    @Test func theRetryWaitDoublesFromTheFirstAndStopsAtItsBound() {
+        let policy = OutboxRetryPolicy()
+        #expect(policy.delayMs(afterFailures: 0) == 0)
+        #expect((1...6).map(policy.delayMs(afterFailures:)) == [60_000, 120_000, 240_000, 480_000, 600_000, 600_000])
+        #expect(OutboxRetryPolicy(retryDelayMs: 0).delayMs(afterFailures: 3) == 0)
+        // A first wait above the bound is not cut below itself, and a huge failure count cannot overflow.
+        let long = OutboxRetryPolicy(retryDelayMs: 3_600_000)
+        #expect(long.delayMs(afterFailures: 1) == 3_600_000 && long.delayMs(afterFailures: Int.max) == 3_600_000)
     }
 
     @Test func aRejectedMessageIsNotRetriedButMayStillBeSentByHand() throws {
@@ -247,5 +265,107 @@ import Testing
             try west.database.changeSets(missingFrom: VersionVector(), limit: 10_000), at: now)
         #expect(again.applied == 0)
         #expect(try west.database.stateDigest() == (try east.database.stateDigest()))
+    }
+
+    /// Two stores of one cluster, and change sets carried between them as the mesh carries them.
+    struct Pair {
+        let west = try! TestDatabase(site: "WST", gazetteer: false)
+        let east = try! TestDatabase(site: "EST", gazetteer: false)
+
+        func sync(_ from: TestDatabase, to: TestDatabase, at instant: Date) throws {
+            let missing = try from.database.changeSets(missingFrom: try to.database.heldVector(), limit: 10_000)
+            let report = try to.database.receive(missing, at: instant)
+            #expect(report.refused.isEmpty && report.quarantined.isEmpty)
+        }
+    }
+
+    @Test func aSurvivorTakesOverALostSitesMessageOnlyOnceItsUnfinishedAttemptMayNoLongerBeUnderWay() throws {
+        let pair = Pair()
+        let policy = OutboxRetryPolicy(retryDelayMs: 0, interruptedAfterMs: 120_000)
+        let id = try pair.west.database.enqueue(try sms(), at: now)
+        // West began an attempt and was lost before its result.
+        let lost = try pair.west.database.beginAttempt(id, transport: "file", at: later(1))
+        try pair.sync(pair.west, to: pair.east, at: later(2))
+        let taking: OutboxQueuers = .sites(["WST"])
+        // East does not offer another site's messages unless asked to, nor while West's attempt may be under way.
+        #expect(try pair.east.database.pendingMessages(at: later(200_000), policy: policy).isEmpty)
+        #expect(try pair.east.database.pendingMessages(at: later(120_000), policy: policy, queuedBy: taking).isEmpty)
+        #expect(throws: OutboxError.attemptUnderWay(id, attempt: lost)) {
+            try pair.east.database.beginAttempt(id, transport: "file", at: later(60_000), takingOver: true)
+        }
+        #expect(throws: OutboxError.self) {
+            try pair.east.database.beginAttempt(id, transport: "file", at: later(200_000))  // not taking over
+        }
+        let offered = try pair.east.database.pendingMessages(at: later(120_001), policy: policy, queuedBy: taking)
+        #expect(offered.map(\.id) == [id])
+        #expect(offered.first?.openAttempt?.id == lost && offered.first?.openAttempt?.site == "WST")
+        // Only West records West's attempt's result; East records its own attempt and result.
+        #expect(throws: OutboxError.self) {
+            try pair.east.database.finishAttempt(lost, outcome: .interrupted, providerID: nil, error: nil, at: later(1))
+        }
+        let mine = try pair.east.database.beginAttempt(id, transport: "file", at: later(120_001), takingOver: true)
+        try pair.east.database.finishAttempt(mine, outcome: .sent, providerID: nil, error: nil, at: later(120_002))
+        let sent = try #require(try pair.east.database.outboxMessage(id))
+        #expect(sent.status == .sent && sent.sentBySite == "EST" && sent.createdBySite == "WST")
+        let attempts = try pair.east.database.attempts(of: id)
+        #expect(attempts.map(\.site) == ["WST", "EST"] && attempts.map(\.outcome) == [nil, .sent])
+        // West, back and caught up, has nothing to send: the message is sent, whoever sent it.
+        try pair.sync(pair.east, to: pair.west, at: later(120_003))
+        #expect(try pair.west.database.pendingMessages(at: later(900_000), policy: policy).isEmpty)
+        #expect(try pair.west.database.outboxMessage(id)?.sentBySite == "EST")
+        #expect(throws: OutboxError.alreadySent(id)) {
+            try pair.west.database.beginAttempt(id, transport: "file", at: later(900_000))
+        }
+    }
+
+    @Test func aLostSitesUnfinishedAttemptCountsTowardsTheLimitAndDoesNotHideLaterFailures() throws {
+        let pair = Pair()
+        let policy = OutboxRetryPolicy(retryDelayMs: 1_000, interruptedAfterMs: 10_000)
+        let id = try pair.west.database.enqueue(try email(), at: now)
+        _ = try pair.west.database.beginAttempt(id, transport: "sendmail", at: later(1))
+        try pair.sync(pair.west, to: pair.east, at: later(2))
+        var clock = later(10_001).milliseconds
+        for round in 1..<OutboxLimits.attemptsMax {
+            let offered = try pair.east.database.pendingMessages(
+                at: Date(milliseconds: clock), policy: policy, queuedBy: .sites(["WST"]))
+            #expect(offered.map(\.id) == [id], "round \(round)")
+            let attempt = try pair.east.database.beginAttempt(
+                id, transport: "sendmail", at: Date(milliseconds: clock), takingOver: true,
+                interruptedAfterMs: policy.interruptedAfterMs)
+            try pair.east.database.finishAttempt(
+                attempt, outcome: .failed, providerID: nil, error: "exit 75", at: Date(milliseconds: clock))
+            // West's attempt is still open, yet the message reads failed: the latest attempt has its result.
+            #expect(try pair.east.database.outboxMessage(id)?.status == .failed)
+            // The wait after a failure holds for a takeover too.
+            #expect(
+                try pair.east.database.pendingMessages(
+                    at: Date(milliseconds: clock + 999), policy: policy, queuedBy: .sites(["WST"])
+                ).isEmpty)
+            clock += policy.delayMs(afterFailures: round)
+        }
+        // West's unfinished attempt and East's four failures make the five allowed.
+        let message = try #require(try pair.east.database.outboxMessage(id))
+        #expect(message.attempts == OutboxLimits.attemptsMax && message.givenUp)
+        #expect(
+            try pair.east.database.pendingMessages(
+                at: Date(milliseconds: clock + 86_400_000), policy: policy, queuedBy: .sites(["WST"])
+            ).isEmpty)
+    }
+
+    @Test func pendingMessagesOfferOnlyTheQueueingSitesAsked() throws {
+        let pair = Pair()
+        let westMessage = try pair.west.database.enqueue(try sms(), at: now)
+        let eastMessage = try pair.east.database.enqueue(try sms(), at: later(1))
+        try pair.sync(pair.west, to: pair.east, at: later(2))
+        func offered(_ queuers: OutboxQueuers) throws -> [OutboxMessageID] {
+            try pair.east.database.pendingMessages(at: later(3), queuedBy: queuers).map(\.id)
+        }
+        #expect(try offered(.here) == [eastMessage])
+        #expect(try offered(.sites(["WST"])) == [westMessage])
+        #expect(try offered(.sites(["WST", "EST"])) == [westMessage, eastMessage])
+        #expect(try offered(.sites([])).isEmpty)
+        // A site not in the topology any more: its messages come with "unlisted".
+        #expect(try offered(.sitesAndUnlisted(["EST"], listed: ["EST", "NTH"])) == [westMessage, eastMessage])
+        #expect(try offered(.sitesAndUnlisted([], listed: ["WST", "EST"])).isEmpty)
     }
 }

@@ -38,10 +38,15 @@ public protocol MessageTransport: Sendable {
     func send(_ message: OutboxMessage) async throws -> DeliveryReceipt
     /// Whether the transport already holds the message, looked up by its reference.
     func lookUp(_ message: OutboxMessage) async throws -> LookupResult
+    /// Whether `lookUp` also finds what another site's transport of the same name took: true for Notify, where
+    /// every site sends through the cluster's one Notify service; false for a file (each site writes its own)
+    /// and for sendmail (which cannot look anything up).
+    var lookUpCoversOtherSites: Bool { get }
 }
 
 extension MessageTransport {
     public func lookUp(_ message: OutboxMessage) async throws -> LookupResult { .cannotTell }
+    public var lookUpCoversOtherSites: Bool { false }
 }
 
 /// A send that did not happen, worded for the operator; never includes a message body or a key.

@@ -15,6 +15,8 @@ public struct NotifyTransport: MessageTransport {
     public static let defaultBaseURL = URL(string: "https://api.notifications.service.gov.uk")!
 
     public let name = "notify"
+    /// Every site sends through the cluster's one Notify service, so a reference is found whichever site sent it.
+    public var lookUpCoversOtherSites: Bool { true }
     public var channels: Set<OutboxChannel> {
         Set([smsTemplateID.map { _ in OutboxChannel.sms }, emailTemplateID.map { _ in .email }].compactMap { $0 })
     }
