@@ -60,8 +60,8 @@ public enum OutboxChannel: String, Codable, Sendable, CaseIterable {
 
 /// Where a message stands, as people see it.
 ///
-/// Only `queued`, `sending` and `sent` are stored (and merge to the furthest); `failed` is read from the
-/// attempts: the last one finished without sending it and none is under way.
+/// Only `queued`, `sending` and `sent` are stored (and merge to the furthest); `sending` and `failed` are read
+/// from the attempts: the latest one has no result yet, or it finished without sending the message.
 public enum OutboxStatus: String, Codable, Sendable, CaseIterable {
     case queued, sending, sent, failed
 }
@@ -223,7 +223,9 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .attemptAlreadyFinished(let id):
             "attempt \(id) already has its result; an attempt's result is recorded once"
         case .otherSite(let what, let site, let here):
-            "\(what) belongs to site \(site), not this site (\(here)): only \(site) sends it and records its attempts"
+            "\(what) belongs to site \(site), not this site (\(here)): `outbox send` sends only this site's own "
+                + "messages and only the site that made an attempt records its result; a running node that delivers "
+                + "the outbox takes over a lost site's messages by itself"
         }
     }
 }

@@ -74,7 +74,10 @@ import Darwin
 
                     """
             ])
-        for code in Self.sites { try cluster.start(code) }
+        let metricsPort = try freeLoopbackPort()
+        try cluster.start("WST")
+        try cluster.start("EST", extraConfig: "metrics = \"127.0.0.1:\(metricsPort)\"\n")
+        try cluster.start("NTH")
         #expect(
             try await cluster.eventually {
                 try cluster.status("WST")?.peers.allSatisfy { $0.health == "connected" } ?? false
@@ -110,6 +113,9 @@ import Darwin
             #expect(shown.attempts.map(\.transport) == ["sendmail", "file"], "\(code)")
         }
         #expect(cluster.log("EST").contains("message sent for a lost site"), "\(cluster.log("EST"))")
+        let metrics = httpGet("http://127.0.0.1:\(metricsPort)/metrics") ?? ""
+        #expect(metrics.contains("nightdesk_outbox_messages_taken_over_total 1"), "\(metrics)")
+        #expect(metrics.contains("nightdesk_outbox_messages_sent_total 1"), "\(metrics)")
         // West comes back, catches up, and does not send it again.
         try cluster.start("WST")
         #expect(
