@@ -34,6 +34,8 @@ public struct NodeRunConfiguration: Sendable {
     public let statusIntervalMs: Int
     /// How this node delivers the outbox; `nil` when its site does not deliver (the topology says which do).
     public let outbox: OutboxSettings?
+    /// The line tests this node makes (8.13); `nil` when the configuration names no `lineTests` file.
+    public let lineTests: LineTestConfiguration?
 
     /// The outbox's part of the configuration.
     public struct OutboxSettings: Sendable {
@@ -53,6 +55,7 @@ public struct NodeRunConfiguration: Sendable {
         var transports: String?
         var outboxRetryDelayMs: Int64?
         var outboxInterruptedAfterMs: Int64?
+        var lineTests: String?
     }
 
     public static func load(path: String) throws -> NodeRunConfiguration {
@@ -67,7 +70,7 @@ public struct NodeRunConfiguration: Sendable {
             let table = try TOMLTable(string: text)
             let known: Set<String> = [
                 "data", "topology", "keys", "metrics", "statusIntervalMs", "transports", "outboxRetryDelayMs",
-                "outboxInterruptedAfterMs",
+                "outboxInterruptedAfterMs", "lineTests",
             ]
             let unknown = table.keys.filter { !known.contains($0) }.sorted()
             guard unknown.isEmpty else {
@@ -126,9 +129,10 @@ public struct NodeRunConfiguration: Sendable {
         let ring = try SiteKeyRing.load(folder: resolve(file.keys), site: folder.site, topology: topology, catalogue: catalogue)
         let sync = try makeSyncConfiguration(
             topology: topology, me: me, ring: ring, statusPath: (folder.path as NSString).appendingPathComponent(statusFileName))
+        let lineTests = try file.lineTests.map { try LineTestConfiguration.load(path: resolve($0), catalogue: catalogue) }
         return NodeRunConfiguration(
             path: path, folder: folder, topology: topology, sync: sync, metrics: metrics, statusIntervalMs: interval,
-            outbox: outbox)
+            outbox: outbox, lineTests: lineTests)
     }
 
     /// The transports file and retry policy, checked against what the topology says of this site.

@@ -120,6 +120,21 @@ struct NodeCommand: AsyncParsableCommand {
                         "not delivering the outbox: this site has no delivers = true in the topology",
                         metadata: ["outbox.left_to": "\(others.isEmpty ? "outbox send (no site delivers)" : others)"])
                 }
+                if let lineTests = runConfiguration.lineTests, lineTests.enabled {
+                    let topology = runConfiguration.topology
+                    let site = folder.site
+                    let tester = LineTester(
+                        database: folder.database, site: site, election: election, configuration: lineTests,
+                        route: { call in
+                            try CallRouter(.heartbeats(node: site, topology: topology, view: await sync.clusterView()))
+                                .route(call)
+                        })
+                    services.append(
+                        .init(
+                            service: LineTestService(
+                                sync: sync, tester: tester, site: site, interval: lineTests.interval, logger: logger)))
+                    logger.info("making line tests", metadata: ["line.interval_s": "\(lineTests.interval.components.seconds)"])
+                }
                 if let address = runConfiguration.metrics {
                     services.append(.init(service: metrics.httpService(host: address.host, port: address.port, logger: logger)))
                     logger.info("metrics served", metadata: ["metrics.address": "http://\(address.host):\(address.port)/metrics"])
