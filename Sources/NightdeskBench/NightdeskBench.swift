@@ -30,6 +30,14 @@ struct NightdeskBench {
         (default \(BenchLimits.liveCallsPerSecondDefault))
           --round-trips N              timed round trips of the baseline's 1 KiB frame \
         (default \(BenchLimits.roundTripsDefault))
+               NightdeskBench timers --dir DIR --topology FILE --rotas DIR [--sessions N] [--referrals N] [--passes N]
+                                     [--due N] [--window-s N] [--seed N]
+          --rotas DIR       the sample contacts, rota and procedure (Topology/rotas)
+          --sessions N      open lone-worker sessions (default 10000)
+          --referrals N     open referrals (default 10000)
+          --passes N        timed evaluation passes with nothing due (default 20)
+          --due N           sessions, and referrals, falling due during the timed loop (default 200, at most 5000)
+          --window-s N      the seconds over which they fall due (default 20, at most 300)
         """
 
     static func main() async {
@@ -52,6 +60,14 @@ struct NightdeskBench {
                     fail("\(error)\n\(usage)", status: 64)
                 }
                 try RotaBench(options: options).run()
+            case "timers":
+                let options: TimerBench.Options
+                do {
+                    options = try TimerBench.Options(arguments: arguments)
+                } catch {
+                    fail("\(error)\n\(usage)", status: 64)
+                }
+                try TimerBench(options: options).run()
             case "mesh":
                 let options: MeshBench.Options
                 do {
@@ -123,7 +139,7 @@ extension StoreBench {
 
         init(arguments: [String]) throws {
             guard arguments.first == "store" else {
-                throw UsageError(description: "expected the benchmark's name, store, replication, rota or mesh, first")
+                throw UsageError(description: "expected the benchmark's name, store, replication, rota, mesh or timers, first")
             }
             for (flag, value) in try BenchFlags.pairs(arguments.dropFirst()) {
                 switch flag {
