@@ -12,6 +12,7 @@ import TOMLKit
 ///     keys = "keys/WST"                             # this site's key bundle (`nightdesk keys bundle`)
 ///     metrics = "127.0.0.1:9601"                    # optional: Prometheus endpoint, GET /metrics
 ///     statusIntervalMs = 60000                      # optional: how often the node logs its status
+///     peerDownAfterMs = 3000                        # optional: a peer unheard for this long is down (failover)
 ///
 /// Everything is read and checked before the node starts: a bad file, an unknown site, a missing key or a
 /// topology problem stops it with every problem listed (exit 78), and nothing is bound or written.
@@ -24,6 +25,14 @@ public struct NodeRunConfiguration: Sendable {
     public let metrics: (host: String, port: Int)?
     public let statusIntervalMs: Int
 
+    /// How long a peer may go unheard (no heartbeat, no frame) before this node marks it down, stops routing calls
+    /// to it and lets the timers pass to another site (DESIGN.md "Failover and traffic"; 8.1). Heartbeats go every
+    /// second, so the default allows two to be lost; with the status file rewritten every second a dead site's
+    /// traffic has moved within about 4 s (goal: under 5 s, BENCHMARKS.md "Failover").
+    public static let peerDownAfterMsDefault: Int64 = 3_000
+    /// Below this a peer could be marked down between two heartbeats on a busy machine.
+    public static let peerDownAfterMsRange: ClosedRange<Int64> = 1_500...600_000
+
     /// The file `mesh-status.json` in the data folder: what `node status` reads.
     public static let statusFileName = "mesh-status.json"
 
@@ -33,6 +42,7 @@ public struct NodeRunConfiguration: Sendable {
         var keys: String
         var metrics: String?
         var statusIntervalMs: Int?
+        var peerDownAfterMs: Int64?
     }
 
     public static func load(path: String) throws -> NodeRunConfiguration {
@@ -45,7 +55,7 @@ public struct NodeRunConfiguration: Sendable {
         let file: File
         do {
             let table = try TOMLTable(string: text)
-            let known: Set<String> = ["data", "topology", "keys", "metrics", "statusIntervalMs"]
+            let known: Set<String> = ["data", "topology", "keys", "metrics", "statusIntervalMs", "peerDownAfterMs"]
             let unknown = table.keys.filter { !known.contains($0) }.sorted()
             guard unknown.isEmpty else {
                 throw NodeError.invalidFile(
@@ -73,6 +83,12 @@ public struct NodeRunConfiguration: Sendable {
         }
         let interval = file.statusIntervalMs ?? 60_000
         if !(100...86_400_000).contains(interval) { problems.append("statusIntervalMs must be from 100 to 86400000") }
+        let downAfterMs = file.peerDownAfterMs ?? peerDownAfterMsDefault
+        if !peerDownAfterMsRange.contains(downAfterMs) {
+            problems.append(
+                "peerDownAfterMs \(downAfterMs) must be from \(peerDownAfterMsRange.lowerBound) to "
+                    + "\(peerDownAfterMsRange.upperBound): heartbeats go every 1000 ms, so allow at least one to be late")
+        }
         guard problems.isEmpty else { throw NodeError.invalidFile(path: path, problems: problems) }
 
         let folder = try NodeFolder.open(path: resolve(file.data), expectedSite: nil)
@@ -85,8 +101,9 @@ public struct NodeRunConfiguration: Sendable {
                 problems: ["site \(folder.site) (of data folder \(folder.path)) is not in this topology; add it or use its cluster's topology"])
         }
         let ring = try SiteKeyRing.load(folder: resolve(file.keys), site: folder.site, topology: topology, catalogue: catalogue)
-        let sync = try makeSyncConfiguration(
+        var sync = try makeSyncConfiguration(
             topology: topology, me: me, ring: ring, statusPath: (folder.path as NSString).appendingPathComponent(statusFileName))
+        sync.session.downAfterMs = downAfterMs
         return NodeRunConfiguration(
             path: path, folder: folder, topology: topology, sync: sync, metrics: metrics, statusIntervalMs: interval)
     }
@@ -121,6 +138,7 @@ public struct NodeRunConfiguration: Sendable {
             signers: Dictionary(uniqueKeysWithValues: topology.sites.map { (SiteID($0.code.rawValue), $0.signingPublicKey) }),
             signingKeyPair: ring.signing, dataKeys: dataKeys)
         configuration.statusPath = statusPath
+        configuration.votingSites = topology.sites.filter { $0.role == .site }.map { SiteID($0.code.rawValue) }
         if case .every = me.holds {} else { configuration.holdsEveryOrganisation = false }
         return configuration
     }
