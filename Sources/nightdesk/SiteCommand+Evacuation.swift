@@ -190,12 +190,15 @@ extension SiteCommand {
                 endPhase("calls")
 
                 // 3. Replication: every own change set sealed and held by another site (RPO 0, DESIGN.md "Durability").
+                // The head is read first and checked against a status the node wrote after it: everything
+                // committed here by then must be sealed and acknowledged.
                 var final: (head: UInt64, status: MeshStatus)?
+                var target = (head: try database.ownChangeSetHead(), readAtMs: Date().milliseconds)
                 while final == nil {
-                    let readAt = Date()
-                    let head = try database.ownChangeSetHead()
+                    pause()
                     let status = try LiveStatus.read(folder: folder.path, now: Date())
-                    if status.writtenAtMs > readAt.milliseconds, status.unsealedChangeSets == 0,
+                    let head = target.head
+                    if status.writtenAtMs > target.readAtMs, status.unsealedChangeSets == 0,
                         (status.ownHeadSequence ?? 0) >= head,
                         head == 0 || status.peers.contains(where: { ($0.acknowledgedOwnSequence ?? 0) >= head })
                     {
@@ -209,7 +212,9 @@ extension SiteCommand {
                                 + "\(status.ownHeadSequence ?? 0), \(status.unsealedChangeSets) unsealed; peers hold "
                                 + (acks.isEmpty ? "nothing" : acks.joined(separator: ", ")))
                     }
-                    pause()
+                    if status.writtenAtMs > target.readAtMs {
+                        target = (try database.ownChangeSetHead(), Date().milliseconds)
+                    }
                 }
                 endPhase("replication")
 
