@@ -141,7 +141,8 @@ struct RouteCommand: ParsableCommand {
             with none, so the call reaches the menu's default.
             """,
         subcommands: [RouteSplitCommand.self])
-    @Option(name: .long, help: "The dialled access number.") var number: String
+    // Optional to the parser so that `route split` needs none; `run` asks for it.
+    @Option(name: .long, help: "The dialled access number.") var number: String?
     @Option(name: .long, help: "A key the caller presses on the menu (0-9, *, #); repeat for later plays.")
     var digit: [String] = []
     @Option(name: .long, help: "On a general number, the option the handler picked.") var option: String?
@@ -163,6 +164,9 @@ struct RouteCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard let number else {
+            throw ValidationError("give the dialled access number with --number, e.g. --number \"020 7946 0103\"")
+        }
         try runReportingErrors { try reportingNotRunning {
             let catalogue = try source.load()
             let resolution = try catalogue.resolve(try PhoneNumber(parsing: number))

@@ -115,6 +115,16 @@ import Darwin
         #expect(replica.status == 65 && replica.stderr.contains("is a replica"), "\(replica)")
         #expect(try cluster.succeed("CNC", ["site", "state"]).stdout.contains("is up"))
 
+        // An operator's split at East replaces its weights; a bad one is refused and changes nothing.
+        try cluster.succeed("EST", ["route", "split", "--set", "WST=70,EST=30"])
+        let split = try #require(try cluster.liveRoute("EST"))
+        #expect(split.weight("WST") == 70 && split.weight("EST") == 30 && split.weight("NTH") == 0, "\(split)")
+        let bad = try cluster.run("EST", ["route", "split", "--set", "WST=75,EST=25"])
+        #expect(bad.status == 65 && bad.stderr.contains("multiple of 10"), "\(bad)")
+        #expect(try cluster.succeed("EST", ["route", "split"]).stdout.contains("manual split EST 30%, WST 70%"))
+        try cluster.succeed("EST", ["route", "split", "--clear"])
+        #expect(try cluster.liveRoute("EST")?.weight("NTH") ?? 0 > 0)
+
         let killed = Date()
         cluster.signal("WST", SIGKILL)
         var detected: [String: Double] = [:]
@@ -143,7 +153,8 @@ import Darwin
     @Test func aPeerDownAfterBelowTheHeartbeatIntervalStopsTheNodeBeforeItStarts() async throws {
         let cluster = try TestCluster(["WST", "EST"])
         try cluster.start("WST", extraConfig: "peerDownAfterMs = 500\n")
-        #expect(await cluster.waitForExit("WST") == 78)
+        // A bad configuration file is refused like any other (exit 65, the problem named).
+        #expect(await cluster.waitForExit("WST") == 65)
         #expect(cluster.log("WST").contains("peerDownAfterMs 500 must be from 1500 to 600000"), "\(cluster.log("WST"))")
         #expect(!FileManager.default.fileExists(atPath: cluster.path("WST/mesh-status.json")))
     }
