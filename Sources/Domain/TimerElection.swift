@@ -19,6 +19,11 @@ public enum TimerDecision: Hashable, Sendable {
 ///    none of its preferred sites is live, the first live site in the cluster's rank order? Only that site acts;
 ///    when it goes down, the next one takes over from the next evaluation.
 ///
+/// 3. Sites that are draining or evacuated (8.1) are `passedOver`: they still count towards the majority (they are
+///    live and see the cluster), but they do not act while an `up` site is live, since an evacuated site has no
+///    people and a draining one is handing its work over. Only when every live site is passed over does the first
+///    of them act, so escalations still go at all times (8.9).
+///
 /// With 2 voting sites a majority is both, so a lone survivor cannot act: the cluster then gives up availability
 /// to avoid duplicates. A 2-site cluster may set `allowMinority` instead, and then a lone survivor acts — but in a
 /// partition (the sites alive, the link between them cut) both sides act, and the healed cluster holds two
@@ -69,9 +74,12 @@ public struct TimerElection: Hashable, Sendable {
     /// How many voting sites, itself included, a node must see live to act.
     public var votesNeeded: Int { allowMinority ? 1 : ranked.count / 2 + 1 }
 
-    /// What `node` should do about a due timer, given the sites it sees live now (itself counts even if absent)
-    /// and the organisation's preferred sites in order (`[]` for none).
-    public func decide(node: SiteCode, live: Set<SiteCode>, preferred: [SiteCode] = []) -> TimerDecision {
+    /// What `node` should do about a due timer, given the sites it sees live now (itself counts even if absent),
+    /// the organisation's preferred sites in order (`[]` for none), and the live sites that are draining or
+    /// evacuated (rule 3).
+    public func decide(
+        node: SiteCode, live: Set<SiteCode>, preferred: [SiteCode] = [], passedOver: Set<SiteCode> = []
+    ) -> TimerDecision {
         if replicas.contains(node) {
             return .standDown(reason: "replica: \(node) holds data only and never acts on timers")
         }
@@ -87,11 +95,17 @@ public struct TimerElection: Hashable, Sendable {
             }
             return .standDown(reason: reason)
         }
-        guard let chosen = actor(live: seen, preferred: preferred) else {
+        let staffed = seen.subtracting(passedOver)
+        guard let chosen = actor(live: staffed.isEmpty ? seen : staffed, preferred: preferred) else {
             // Unreachable: `seen` holds the node itself, a voting site.
             return .standDown(reason: "no live voting site")
         }
         if chosen.site == node { return .act }
+        if passedOver.contains(node) && !staffed.isEmpty {
+            return .standDown(
+                reason: "\(node) is draining or evacuated (8.1): \(chosen.site) acts, the first live site that is up in "
+                    + chosen.order)
+        }
         return .standDown(reason: "\(chosen.site) acts: it is the first live site in \(chosen.order)")
     }
 

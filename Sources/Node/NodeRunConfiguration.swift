@@ -17,6 +17,7 @@ import TOMLKit
 ///                                                   # marks this site delivers = true, refused otherwise
 ///     outboxRetryDelayMs = 60000                    # optional: wait after a first failed send (doubles after each)
 ///     outboxInterruptedAfterMs = 120000             # optional: an attempt with no result this long was interrupted
+///     peerDownAfterMs = 3000                        # optional: a peer unheard for this long is down (failover)
 ///
 /// Everything is read and checked before the node starts: a bad file, an unknown site, a missing key or a
 /// topology problem stops it with every problem listed (exit 78), and nothing is bound or written.
@@ -43,6 +44,14 @@ public struct NodeRunConfiguration: Sendable {
         public let policy: OutboxRetryPolicy
     }
 
+    /// How long a peer may go unheard (no heartbeat, no frame) before this node marks it down, stops routing calls
+    /// to it and lets the timers pass to another site (DESIGN.md "Failover and traffic"; 8.1). Heartbeats go every
+    /// second, so the default allows two to be lost; with the status file rewritten every second a dead site's
+    /// traffic has moved within about 4 s (goal: under 5 s, BENCHMARKS.md "Failover").
+    public static let peerDownAfterMsDefault: Int64 = 3_000
+    /// Below this a peer could be marked down between two heartbeats on a busy machine.
+    public static let peerDownAfterMsRange: ClosedRange<Int64> = 1_500...600_000
+
     /// The file `mesh-status.json` in the data folder: what `node status` reads.
     public static let statusFileName = "mesh-status.json"
 
@@ -56,6 +65,7 @@ public struct NodeRunConfiguration: Sendable {
         var outboxRetryDelayMs: Int64?
         var outboxInterruptedAfterMs: Int64?
         var lineTests: String?
+        var peerDownAfterMs: Int64?
     }
 
     public static func load(path: String) throws -> NodeRunConfiguration {
@@ -70,7 +80,7 @@ public struct NodeRunConfiguration: Sendable {
             let table = try TOMLTable(string: text)
             let known: Set<String> = [
                 "data", "topology", "keys", "metrics", "statusIntervalMs", "transports", "outboxRetryDelayMs",
-                "outboxInterruptedAfterMs", "lineTests",
+                "outboxInterruptedAfterMs", "lineTests", "peerDownAfterMs",
             ]
             let unknown = table.keys.filter { !known.contains($0) }.sorted()
             guard unknown.isEmpty else {
@@ -112,6 +122,12 @@ public struct NodeRunConfiguration: Sendable {
                 "outboxRetryDelayMs and outboxInterruptedAfterMs apply only to a node that delivers: add transports "
                     + "= \"FILE\" or remove them")
         }
+        let downAfterMs = file.peerDownAfterMs ?? peerDownAfterMsDefault
+        if !peerDownAfterMsRange.contains(downAfterMs) {
+            problems.append(
+                "peerDownAfterMs \(downAfterMs) must be from \(peerDownAfterMsRange.lowerBound) to "
+                    + "\(peerDownAfterMsRange.upperBound): heartbeats go every 1000 ms, so allow at least one to be late")
+        }
         guard problems.isEmpty else { throw NodeError.invalidFile(path: path, problems: problems) }
 
         let folder = try NodeFolder.open(path: resolve(file.data), expectedSite: nil)
@@ -127,8 +143,9 @@ public struct NodeRunConfiguration: Sendable {
             file, me: me, topologyPath: resolve(file.topology), configurationPath: path, resolve: resolve,
             policy: OutboxRetryPolicy(retryDelayMs: retryDelayMs, interruptedAfterMs: interruptedAfterMs))
         let ring = try SiteKeyRing.load(folder: resolve(file.keys), site: folder.site, topology: topology, catalogue: catalogue)
-        let sync = try makeSyncConfiguration(
+        var sync = try makeSyncConfiguration(
             topology: topology, me: me, ring: ring, statusPath: (folder.path as NSString).appendingPathComponent(statusFileName))
+        sync.session.downAfterMs = downAfterMs
         let lineTests = try file.lineTests.map { try LineTestConfiguration.load(path: resolve($0), catalogue: catalogue) }
         return NodeRunConfiguration(
             path: path, folder: folder, topology: topology, sync: sync, metrics: metrics, statusIntervalMs: interval,
@@ -213,6 +230,7 @@ public struct NodeRunConfiguration: Sendable {
             signers: Dictionary(uniqueKeysWithValues: topology.sites.map { (SiteID($0.code.rawValue), $0.signingPublicKey) }),
             signingKeyPair: ring.signing, dataKeys: dataKeys)
         configuration.statusPath = statusPath
+        configuration.votingSites = topology.sites.filter { $0.role == .site }.map { SiteID($0.code.rawValue) }
         if case .every = me.holds {} else { configuration.holdsEveryOrganisation = false }
         return configuration
     }

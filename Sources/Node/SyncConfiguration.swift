@@ -33,6 +33,9 @@ public struct SyncConfiguration: Sendable {
     public var statusPath: String?
     /// On SIGTERM, how long the service keeps pushing this site's unsent change sets to peers before it stops.
     public var drainTimeout: Duration = .seconds(3)
+    /// The cluster's voting (call-centre) sites in topology order, written to the status file so `route --live`
+    /// and `site evacuate` need only the data folder; empty when not known (tests that build this directly).
+    public var votingSites: [SiteID] = []
 
     public init(
         site: SiteID, cluster: String, mesh: MeshConfiguration, signers: [SiteID: SigningPublicKey],
@@ -79,6 +82,8 @@ public struct MeshStatus: Codable, Sendable, Equatable {
         public var capacity: SiteCapacity?
         /// How long ago that heartbeat arrived.
         public var capacityMsAgo: Int64?
+        /// The highest of this site's own change sets the peer has acknowledged holding (the RPO of an evacuation).
+        public var acknowledgedOwnSequence: UInt64?
     }
 
     public var site: String
@@ -94,6 +99,12 @@ public struct MeshStatus: Codable, Sendable, Equatable {
     /// This site's own state and capacity, as its heartbeats announce them (nil in files of older nodes).
     public var siteState: String?
     public var capacity: SiteCapacity?
+    /// The last of this site's own change sets sealed (nil in files of older nodes).
+    public var ownHeadSequence: UInt64?
+    /// The cluster's voting sites, from the topology (nil in files of older nodes).
+    public var votingSites: [String]?
+    /// How long a peer may go unheard before it is down here (`peerDownAfterMs`).
+    public var peerDownAfterMs: Int64?
 }
 
 /// What this node sees of the cluster: the sites in contact and the heartbeat samples of their clocks.

@@ -409,7 +409,8 @@ actor SyncEngine {
                     site: site.rawValue, health: health.rawValue, lagChangeSets: lag, lagSeconds: lagSeconds,
                     lastContactMsAgo: session.lastContactMs.map { nowMs - $0 }, epoch: session.epoch,
                     refusal: refusal, siteState: session.remoteState.map { "\($0)" }, capacity: reports[site]?.capacity,
-                    capacityMsAgo: reports[site].map { nowMs - $0.atMs }))
+                    capacityMsAgo: reports[site].map { nowMs - $0.atMs },
+                    acknowledgedOwnSequence: session.peerHeld[configuration.site].rawValue))
             metrics.site(site, report: reports[site])
         }
         let statistics = endpoint.statistics
@@ -421,7 +422,9 @@ actor SyncEngine {
             writtenAtMs: nowMs,
             held: Dictionary(uniqueKeysWithValues: held.entries.map { ($0.key.rawValue, $0.value.rawValue) }),
             unsealedChangeSets: unsealed, peers: peers, rejected: rejected, clientsRefused: statistics.clientsRefused,
-            siteState: reports[configuration.site].map { "\($0.state)" }, capacity: reports[configuration.site]?.capacity)
+            siteState: reports[configuration.site].map { "\($0.state)" }, capacity: reports[configuration.site]?.capacity,
+            ownHeadSequence: ownHead.sequence, votingSites: configuration.votingSites.map(\.rawValue),
+            peerDownAfterMs: configuration.session.downAfterMs)
     }
 
     /// Whether every admitted, connected peer holds this site's own change sets (used when draining).

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Logging
+import Mesh
 import Replication
 import ServiceLifecycle
 import Store
@@ -36,14 +37,17 @@ public struct TimerEvaluator: Sendable {
         self.preferred = preferred
     }
 
-    /// One pass at `now` (the cluster's time) with `live` the sites this node sees: records every due lone-worker
-    /// alert and referral escalation the election gives this node, each with its messages in the same transaction.
-    public func evaluate(now: Date, live: Set<SiteCode>) throws -> TimerPass {
+    /// One pass at `now` (the cluster's time) with `live` the sites this node sees and `passedOver` those of them
+    /// draining or evacuated: records every due lone-worker alert and referral escalation the election gives this
+    /// node, each with its messages in the same transaction.
+    public func evaluate(now: Date, live: Set<SiteCode>, passedOver: Set<SiteCode> = []) throws -> TimerPass {
         let started = ContinuousClock.now
         var pass = TimerPass()
         var reasons: [String: String] = [:]
         func decide(_ organisation: OrganisationCode) -> Bool {
-            switch election.decide(node: site, live: live, preferred: preferred[organisation] ?? []) {
+            switch election.decide(
+                node: site, live: live, preferred: preferred[organisation] ?? [], passedOver: passedOver)
+            {
             case .act: return true
             case .standDown(let reason):
                 reasons[organisation.rawValue] = reason
@@ -110,10 +114,26 @@ public struct TimerService: Service {
     public func run() async throws {
         var time = try ClusterTime(site: evaluator.site)
         var lastDecision: [String] = []
+        var wasStandingDown = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let (now, live) = time.read(await sync.clusterView())
+            let view = await sync.clusterView()
+            let (now, live) = time.read(view)
+            // 8.1: a draining or evacuated site hands its timers to a site that is up (TimerElection rule 3).
+            let passedOver = Set(
+                view.sites.filter { $0.value.state == .draining || $0.value.state == .evacuated }
+                    .compactMap { try? SiteCode($0.key.rawValue) }
+            ).intersection(live.union([evaluator.site]))
+            let standingDown = passedOver.contains(evaluator.site) && !live.subtracting(passedOver).isEmpty
+            if standingDown != wasStandingDown {
+                wasStandingDown = standingDown
+                if standingDown {
+                    logger.notice("this site is draining or evacuated: its timers stand down, a site that is up acts")
+                } else {
+                    logger.notice("this site is up again: it acts on timers when the election picks it")
+                }
+            }
             do {
-                let pass = try evaluator.evaluate(now: now, live: live)
+                let pass = try evaluator.evaluate(now: now, live: live, passedOver: passedOver)
                 for item in pass.loneWorkerAlerts {
                     logger.warning(
                         "lone-worker alert raised",

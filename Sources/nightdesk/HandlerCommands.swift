@@ -91,7 +91,7 @@ struct HandlerCommand: ParsableCommand {
 struct SiteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "site", abstract: "This site's state as its node announces it to the others.",
-        subcommands: [State.self])
+        subcommands: [State.self, Evacuate.self, Return.self])
 
     struct State: ParsableCommand {
         static let configuration = CommandConfiguration(

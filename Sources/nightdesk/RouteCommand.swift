@@ -134,16 +134,22 @@ struct RouteCommand: ParsableCommand {
         abstract: "Where a new call to an access number goes, from the sites' views (7.1.7, 7.1.10).",
         discussion: """
             Reads the sites' views (state, handlers signed in by training, calls by organisation), which sites this \
-            node sees and any manual split from a JSON file (README, "Routing"), and prints each site's weight with \
-            its reason and the site this call's key picks. On a number with an IVR menu, --digit gives the caller's \
-            keys, one per play; plays after the last key pass with none, so the call reaches the menu's default.
-            """)
-    @Option(name: .long, help: "The dialled access number.") var number: String
+            node sees and any manual split from a JSON file (README, "Routing"), or with --live from the running \
+            node (its mesh-status.json and store, and the split set with `route split`; exit 69 when the node is \
+            not running), and prints each site's weight with its reason and the site this call's key picks. On a \
+            number with an IVR menu, --digit gives the caller's keys, one per play; plays after the last key pass \
+            with none, so the call reaches the menu's default.
+            """,
+        subcommands: [RouteSplitCommand.self])
+    // Optional to the parser so that `route split` needs none; `run` asks for it.
+    @Option(name: .long, help: "The dialled access number.") var number: String?
     @Option(name: .long, help: "A key the caller presses on the menu (0-9, *, #); repeat for later plays.")
     var digit: [String] = []
     @Option(name: .long, help: "On a general number, the option the handler picked.") var option: String?
     @Option(name: .long, help: "The site views as JSON (default: site-views.json in the data folder).")
     var views: String?
+    @Flag(name: .long, help: "Route as the running node does now: its heartbeats, store and manual split.")
+    var live = false
     @Option(name: .long, help: "The caller's number, for the call's routing key (default: withheld).")
     var caller: String = "withheld"
     @Option(name: .long, help: "When the call is offered, for the routing key's time bucket (default: now).")
@@ -151,8 +157,17 @@ struct RouteCommand: ParsableCommand {
     @OptionGroup var source: CatalogueSource
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if live && views != nil {
+            throw ValidationError("give --live or --views, not both: --live reads the running node's views")
+        }
+    }
+
     func run() throws {
-        try runReportingErrors {
+        guard let number else {
+            throw ValidationError("give the dialled access number with --number, e.g. --number \"020 7946 0103\"")
+        }
+        try runReportingErrors { try reportingNotRunning {
             let catalogue = try source.load()
             let resolution = try catalogue.resolve(try PhoneNumber(parsing: number))
             let organisation = resolution.organisation
@@ -192,7 +207,10 @@ struct RouteCommand: ParsableCommand {
                 views ?? URL(fileURLWithPath: source.dataOptions.resolvedPath).appendingPathComponent(
                     "site-views.json"
                 ).path
-            let router = try RoutingViewsFile.read(path: viewsPath)
+            let router =
+                live
+                ? try RoutingViews.liveRouter(folder: try source.dataOptions.open(), now: Date())
+                : try RoutingViewsFile.read(path: viewsPath)
             let instant = try parseTime(at, option: "--at", now: Date())
             let key = RoutingKey(caller: caller, at: instant)
             let answer = router.route(
@@ -220,7 +238,7 @@ struct RouteCommand: ParsableCommand {
                 print("  \(site.site)\(weight) \(site.weightPercent)%  \(site.reason)")
             }
             for note in answer.notes { print("note: \(note)") }
-        }
+        } }
     }
 }
 

@@ -117,3 +117,31 @@ import Testing
         }
     }
 }
+
+/// 8.1: a draining or evacuated site has no people to act on timers.
+@Suite struct TimerElectionEvacuationTests {
+    let west = TimerElectionTests.site("WST")
+    let east = TimerElectionTests.site("EST")
+    let north = TimerElectionTests.site("NTH")
+
+    @Test func anEvacuatedSiteIsPassedOverButStillCountsTowardsTheMajority() throws {
+        let cluster = try TimerElection(ranked: [west, east, north])
+        let live: Set = [west, east, north]
+        #expect(
+            cluster.decide(node: west, live: live, passedOver: [west])
+                == .standDown(
+                    reason: "WST is draining or evacuated (8.1): EST acts, the first live site that is up in the "
+                        + "cluster's rank order"))
+        #expect(cluster.decide(node: east, live: live, passedOver: [west]) == .act)
+        // With North lost, West (evacuated) and East still make a majority, and East acts.
+        #expect(cluster.decide(node: east, live: [west, east], passedOver: [west]) == .act)
+        // A preferred site that is evacuated is passed over for the next preferred one that is up.
+        #expect(cluster.decide(node: north, live: live, preferred: [west, north], passedOver: [west]) == .act)
+    }
+
+    @Test func whenEveryLiveSiteIsPassedOverTheFirstStillActsSoEscalationsGo() throws {
+        let cluster = try TimerElection(ranked: [west, east, north])
+        #expect(cluster.decide(node: west, live: [west, east], passedOver: [west, east]) == .act)
+        #expect(cluster.decide(node: east, live: [west, east], passedOver: [west, east]) != .act)
+    }
+}

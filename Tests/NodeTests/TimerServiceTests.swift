@@ -96,4 +96,18 @@ import Testing
         #expect(try preferring.evaluate(now: Self.started + 1_800, live: Set(sites)).loneWorkerAlerts.isEmpty)
         #expect(try east.evaluate(now: Self.started + 1_800, live: [sites[1], sites[2]]).loneWorkerAlerts.count == 1)
     }
+
+    @Test func anEvacuatedSiteRecordsNothingAndAnUpSiteActsInstead() throws {
+        let (store, _) = try Self.store()
+        let sites = try ["WST", "EST", "NTH"].map(SiteCode.init)
+        let election = try TimerElection(ranked: sites)
+        let west = TimerEvaluator(database: store.database, site: sites[0], election: election)
+        let pass = try west.evaluate(now: Self.started + 1_800, live: Set(sites), passedOver: [sites[0]])
+        #expect(pass.loneWorkerAlerts.isEmpty && pass.dueFound == 1)
+        #expect(pass.leftToOthers.first?.contains("WST is draining or evacuated (8.1): EST acts") == true)
+        let east = TimerEvaluator(database: store.database, site: sites[1], election: election)
+        #expect(
+            try east.evaluate(now: Self.started + 1_800, live: Set(sites), passedOver: [sites[0]]).loneWorkerAlerts.count
+                == 1)
+    }
 }
