@@ -211,21 +211,7 @@ struct RotaBench {
             + "| \(fixed((sortedMs.last ?? .nan) * 1_000, 1)) | \(fixed(mean * 1_000, 1)) |"
     }
 
-    private func rank(_ fraction: Double, _ sorted: [Double]) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        let index = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(index, 0), sorted.count - 1)]
-    }
-
-    private func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
-
-    private func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var result = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
-            result.append(digit)
-        }
-        return result
-    }
+    private func rank(_ fraction: Double, _ sorted: [Double]) -> Double { BenchFormat.rank(fraction, sorted) }
+    private func fixed(_ value: Double, _ decimals: Int) -> String { BenchFormat.fixed(value, decimals) }
+    private func grouped(_ value: Int) -> String { BenchFormat.grouped(value) }
 }

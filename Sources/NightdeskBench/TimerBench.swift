@@ -251,21 +251,7 @@ struct TimerBench {
         "| \(label) | \(fixed(rank(0.5, sorted), 2)) | \(fixed(rank(0.99, sorted), 2)) | \(fixed(sorted.last ?? .nan, 2)) |"
     }
 
-    private func rank(_ fraction: Double, _ sorted: [Double]) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        let index = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(index, 0), sorted.count - 1)]
-    }
-
-    private func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
-
-    private func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var result = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
-            result.append(digit)
-        }
-        return result
-    }
+    private func rank(_ fraction: Double, _ sorted: [Double]) -> Double { BenchFormat.rank(fraction, sorted) }
+    private func fixed(_ value: Double, _ decimals: Int) -> String { BenchFormat.fixed(value, decimals) }
+    private func grouped(_ value: Int) -> String { BenchFormat.grouped(value) }
 }
