@@ -118,6 +118,14 @@ public struct TimerService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let view = await sync.clusterView()
             let (now, live) = time.read(view)
+            // A node that has just regained its peers may not yet hold what they recorded while it was cut off (an
+            // alert raised on the majority side): it waits until it does, as the outbox does, so a heal never
+            // records a second alert for one deadline.
+            guard view.aheadOfThisNode.isEmpty else {
+                let interval = interval
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                continue
+            }
             // 8.1: a draining or evacuated site hands its timers to a site that is up (TimerElection rule 3).
             let passedOver = Set(
                 view.sites.filter { $0.value.state == .draining || $0.value.state == .evacuated }
