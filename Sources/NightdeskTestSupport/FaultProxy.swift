@@ -212,8 +212,9 @@ public final class FaultProxy: @unchecked Sendable {
                 if lock.withLock({ cutMode }) != nil { break }
                 let count = recv(from, buffer, FaultProxyLimits.chunkBytesMax, 0)
                 guard count > 0 else { return }  // closed, reset or shut down
-                guard Self.sendAll(to, buffer, count) else { return }
+                // Counted before it goes on, so whoever receives these bytes already sees them counted.
                 lock.withLock { forwarded += count }
+                guard Self.sendAll(to, buffer, count) else { return }
             }
         }
     }
