@@ -26,8 +26,8 @@ struct RunbookTrafficSourceTests {
         let catalogue = try repositoryCatalogue()
         let a = SteadyTrafficSource(catalogue: catalogue, sites: ["WST", "EST"], load: load, seed: 7)
         let b = SteadyTrafficSource(catalogue: catalogue, sites: ["WST", "EST"], load: load, seed: 7)
-        let first = a.advance(to: 600, routable: ["WST", "EST"])
-        #expect(first == b.advance(to: 600, routable: ["WST", "EST"]))
+        let first = a.advance(to: 600, routing: .even(["WST", "EST"]))
+        #expect(first == b.advance(to: 600, routing: .even(["WST", "EST"])))
         // 720 an hour for 10 minutes: about 120 calls.
         #expect((80...160).contains(offered(first).count))
     }
@@ -35,36 +35,61 @@ struct RunbookTrafficSourceTests {
     @Test func everyOrganisationGetsDummyCalls() throws {
         let catalogue = try repositoryCatalogue()
         let source = SteadyTrafficSource(catalogue: catalogue, sites: ["WST"], load: load, seed: 1)
-        let organisations = Set(offered(source.advance(to: 3_600, routable: ["WST"])).map(\.organisation))
+        let organisations = Set(offered(source.advance(to: 3_600, routing: .even(["WST"]))).map(\.organisation))
         #expect(organisations == Set(catalogue.organisations.map(\.code.rawValue)))
     }
 
     @Test func callsGoOnlyToRoutableSitesAndANonAnsweringSitesCallsAreAbandoned() throws {
         let source = SteadyTrafficSource(catalogue: try repositoryCatalogue(), sites: ["WST", "EST"], load: load, seed: 3)
-        _ = source.advance(to: 300, routable: ["WST", "EST"])
-        source.setAnswering("EST", false)
-        let during = source.advance(to: 600, routable: ["WST"])
+        _ = source.advance(to: 300, routing: .even(["WST", "EST"]))
+        source.setCondition("EST", .telephonyLost)
+        let during = source.advance(to: 600, routing: .even(["WST"]))
         #expect(offered(during).allSatisfy { $0.site == "WST" })
         let answeredAtEST = during.filter { if case .answered(let call, _, _) = $0 { call.site == "EST" } else { false } }
         #expect(answeredAtEST.isEmpty)
-        let nowhere = source.advance(to: 700, routable: [])
+        let nowhere = source.advance(to: 700, routing: .even([]))
         #expect(offered(nowhere).allSatisfy { $0.site == nil })
         #expect(nowhere.contains { if case .abandoned(let call, _, _) = $0 { call.site == nil } else { false } })
     }
 
     @Test func aSurgeRaisesOnlyThatOrganisationsShare() throws {
         let source = SteadyTrafficSource(catalogue: try repositoryCatalogue(), sites: ["WST"], load: load, seed: 5)
-        let normal = offered(source.advance(to: 3_600, routable: ["WST"]))
+        let normal = offered(source.advance(to: 3_600, routing: .even(["WST"])))
         source.setSurge("EAL", factor: 10)
-        let surged = offered(source.advance(to: 7_200, routable: ["WST"]))
+        let surged = offered(source.advance(to: 7_200, routing: .even(["WST"])))
         let share = { (calls: [DummyCall]) in Double(calls.filter { $0.organisation == "EAL" }.count) / Double(calls.count) }
         #expect(share(surged) > 3 * share(normal))
     }
 
-    @Test func aShortSiteTakesFewerNewCalls() throws {
+    @Test func newCallsFollowRoutingsSplit() throws {
         let source = SteadyTrafficSource(catalogue: try repositoryCatalogue(), sites: ["WST", "EST"], load: load, seed: 9)
-        source.setHandlers("WST", 1)
-        let calls = offered(source.advance(to: 3_600, routable: ["WST", "EST"]))
-        #expect(calls.filter { $0.site == "WST" }.count * 2 < calls.filter { $0.site == "EST" }.count)
+        let split = RoutingTable(answers: [:], otherwise: [SiteShare(site: "WST", percent: 20), SiteShare(site: "EST", percent: 80)])
+        let calls = offered(source.advance(to: 3_600, routing: split))
+        let atWST = calls.filter { $0.site == "WST" }.count
+        // 720 calls, a fifth expected at WST: well inside 10%–30% for any seed.
+        #expect(Double(atWST) > 0.1 * Double(calls.count) && Double(atWST) < 0.3 * Double(calls.count))
+        #expect(calls.allSatisfy { $0.site != nil })
+    }
+
+    @Test func aTelephonyLossCutsOffTheSitesQueueAndPassesItsShareOn() throws {
+        var busy = load
+        busy.handlersPerSite = 1
+        let source = SteadyTrafficSource(catalogue: try repositoryCatalogue(), sites: ["WST", "EST"], load: busy, seed: 4)
+        _ = source.advance(to: 600, routing: .even(["WST", "EST"]))
+        source.setCondition("WST", .telephonyLost)
+        let after = source.advance(to: 900, routing: .even(["WST", "EST"]))
+        let cutOff = after.filter { if case .abandoned(let call, _, let at) = $0 { call.site == "WST" && at == 600 } else { false } }
+        #expect(!cutOff.isEmpty, "one handler at 720 calls an hour leaves a queue, cut off at the loss")
+        #expect(offered(after).allSatisfy { $0.site == "EST" })
+    }
+
+    @Test func pickFallsInTheCumulativeShare() {
+        let shares = [SiteShare(site: "A", percent: 30), SiteShare(site: "B", percent: 0), SiteShare(site: "C", percent: 70)]
+        #expect(RoutingTable.pick(shares, unit: 0) == "A")
+        #expect(RoutingTable.pick(shares, unit: 0.299) == "A")
+        #expect(RoutingTable.pick(shares, unit: 0.3) == "C")
+        #expect(RoutingTable.pick(shares, unit: 0.999) == "C")
+        #expect(RoutingTable.pick([SiteShare(site: "A", percent: 0)], unit: 0.5) == nil)
+        #expect(RoutingTable.even(["A", "B", "C"]).otherwise.map(\.percent) == [34, 33, 33])
     }
 }

@@ -3,13 +3,10 @@ import Foundation
 import Node
 import Store
 
-/// Which sites new calls may go to, as routing sees the cluster.
-///
-/// The router of the failover work (`CallRouter`, with site capacity and state from heartbeats) implements
-/// this; `MeshStatusRouting` is the runner's own stand-in.
+/// Where new calls go now, as routing sees the cluster.
 public protocol CallRouting: AnyObject {
-    /// The drill's sites that may take new calls now, in order of preference.
-    func routableSites(among sites: [String], nowMs: Int64) -> [String]
+    /// Routing's split of new calls over `sites` at `nowMs`.
+    func table(among sites: [String], nowMs: Int64) -> RoutingTable
     /// The site is declared out of service by its operators (an evacuation, a telephony failure), or back in.
     func declare(_ site: String, outOfService: Bool)
 }
@@ -62,7 +59,11 @@ public final class MeshStatusRouting: CallRouting {
         if outOfService { declaredOut.insert(site) } else { declaredOut.remove(site) }
     }
 
-    public func routableSites(among sites: [String], nowMs: Int64) -> [String] {
+    public func table(among sites: [String], nowMs: Int64) -> RoutingTable {
+        .even(routableSites(among: sites, nowMs: nowMs))
+    }
+
+    func routableSites(among sites: [String], nowMs: Int64) -> [String] {
         sites.filter { site in
             guard !declaredOut.contains(site) else { return false }
             let views = sites.filter { $0 != site }.compactMap { observer.health(of: site, seenBy: $0, nowMs: nowMs) }

@@ -100,9 +100,9 @@ public final class DrillRunner {
                 returnedAt = now
             }
             let nowMs = Self.nowMs()
-            let routable = router.routableSites(among: sites, nowMs: nowMs)
+            let routing = router.table(among: sites, nowMs: nowMs)
             if let injected = injectedAt, returnedAt == nil, let site = faultSite {
-                if moved == nil, definition.fault.movesTraffic, !routable.contains(site) {
+                if moved == nil, definition.fault.movesTraffic, !routing.sitesTakingCalls.contains(site) {
                     moved = now - injected
                     say(String(format: "%6.1f s  traffic moved off ", now) + site + String(format: " after %.1f s", now - injected))
                 }
@@ -120,7 +120,7 @@ public final class DrillRunner {
                 say(String(format: "%6.1f s  ", now) + site + String(format: " back in contact with every survivor after %.1f s", now - returned))
             }
             let drillSeconds = min(now, definition.endWallSeconds) * definition.compression
-            for event in source.advance(to: drillSeconds, routable: routable) {
+            for event in source.advance(to: drillSeconds, routing: routing) {
                 record(event, into: &outcomes, startedAt: startedAt, now: now)
             }
             if now >= definition.endWallSeconds { break }
@@ -221,19 +221,19 @@ public final class DrillRunner {
         do {
             switch fault {
             case .powerFailure(let site):
-                source.setAnswering(site, false)
+                source.setCondition(site, .powerLost)
                 try cluster.signal(site, SIGKILL)
                 if !cluster.waitForExit(site, seconds: 5) { return "\(site)'s node survived SIGKILL" }
             case .wanCut(let site):
-                source.setAnswering(site, false)
+                source.setCondition(site, .powerLost)
                 try cluster.signal(site, SIGSTOP)
             case .evacuate(let site):
                 router.declare(site, outOfService: true)
-                source.setAnswering(site, false)
+                source.setCondition(site, .draining)
                 try cluster.signal(site, SIGTERM)
                 if !cluster.waitForExit(site) { return "\(site)'s node did not stop within \(Int(RunnerLimits.nodeWaitSecondsMax)) s of SIGTERM" }
             case .telephonyFailure(let site):
-                source.setAnswering(site, false)
+                source.setCondition(site, .telephonyLost)
                 router.declare(site, outOfService: true)
             case .handlerShortage(let site, let handlers):
                 source.setHandlers(site, handlers)
@@ -253,13 +253,13 @@ public final class DrillRunner {
             case .powerFailure(let site), .evacuate(let site):
                 try cluster.start(site)
                 router.declare(site, outOfService: false)
-                source.setAnswering(site, true)
+                source.setCondition(site, .normal)
             case .wanCut(let site):
                 try cluster.signal(site, SIGCONT)
-                source.setAnswering(site, true)
+                source.setCondition(site, .normal)
             case .telephonyFailure(let site):
                 router.declare(site, outOfService: false)
-                source.setAnswering(site, true)
+                source.setCondition(site, .normal)
             case .handlerShortage(let site, _):
                 source.setHandlers(site, definition.load.handlersPerSite)
             case .surge(let organisation, _):

@@ -22,28 +22,115 @@ public enum TrafficEvent: Sendable, Equatable {
     case abandoned(DummyCall, waitSeconds: Double, atSeconds: Double)
 }
 
+/// What a fault does to one site's calls, as the traffic model sees it.
+public enum SiteCondition: String, Sendable, Equatable {
+    case normal
+    /// The site's power is lost (8.1 e): no handler answers there; callers already queued wait until they give up.
+    case powerLost
+    /// No call reaches the site (8.1 a, b): calls queued there are cut off, and it takes no new ones.
+    case telephonyLost
+    /// The site is evacuating (8.1 f) or cut off (8.1 c, d): it takes no new calls; its handlers finish the queued.
+    case draining
+}
+
+/// One site's share of new calls, as routing answered.
+public struct SiteShare: Sendable, Equatable {
+    public let site: String
+    public let percent: Int
+
+    public init(site: String, percent: Int) {
+        self.site = site
+        self.percent = percent
+    }
+}
+
+/// Where routing sends new calls at one moment: each organisation's and Service Standard's split over the sites
+/// (what `CallRouter` answers at a node), built once per tick by the runner.
+public struct RoutingTable: Sendable, Equatable {
+    public struct Key: Hashable, Sendable {
+        public let organisation: String
+        public let standard: ServiceStandard
+
+        public init(organisation: String, standard: ServiceStandard) {
+            self.organisation = organisation
+            self.standard = standard
+        }
+    }
+
+    /// Shares per organisation and standard; a key with no positive share means no site takes those calls.
+    public var answers: [Key: [SiteShare]]
+    /// Shares for a call whose organisation and standard `answers` does not list.
+    public var otherwise: [SiteShare]
+    /// The node whose routing answered.
+    public var answeredBy: String?
+    /// Why routing could not answer ("no running node", "cut off: cannot see …"), when it could not.
+    public var problem: String?
+
+    public init(
+        answers: [Key: [SiteShare]], otherwise: [SiteShare] = [], answeredBy: String? = nil, problem: String? = nil
+    ) {
+        self.answers = answers
+        self.otherwise = otherwise
+        self.answeredBy = answeredBy
+        self.problem = problem
+    }
+
+    /// An even split over `sites` for every call: for models tried without a cluster.
+    public static func even(_ sites: [String]) -> RoutingTable {
+        let each = sites.isEmpty ? 0 : 100 / sites.count
+        let left = 100 - each * sites.count
+        return RoutingTable(
+            answers: [:],
+            otherwise: sites.enumerated().map { SiteShare(site: $0.element, percent: each + ($0.offset < left ? 1 : 0)) })
+    }
+
+    /// The split for a call of `organisation` at `standard`: the sites with a positive share.
+    public func shares(organisation: String, standard: ServiceStandard) -> [SiteShare] {
+        (answers[Key(organisation: organisation, standard: standard)] ?? otherwise).filter { $0.percent > 0 }
+    }
+
+    /// The sites that take a share of some call.
+    public var sitesTakingCalls: Set<String> {
+        Set((answers.values.flatMap { $0 } + otherwise).filter { $0.percent > 0 }.map(\.site))
+    }
+
+    /// Picks a site from `shares` by `unit` in [0, 1): the cumulative share it falls in, as the telephony's
+    /// percentage split does; nil when no site has a share.
+    public static func pick(_ shares: [SiteShare], unit: Double) -> String? {
+        let total = shares.reduce(0) { $0 + max($1.percent, 0) }
+        guard total > 0 else { return nil }
+        var point = unit * Double(total)
+        for share in shares where share.percent > 0 {
+            point -= Double(share.percent)
+            if point < 0 { return share.site }
+        }
+        return shares.last { $0.percent > 0 }?.site
+    }
+}
+
 /// A model of the calls arriving at the service and the handlers answering them, advanced by the drill runner.
 ///
-/// The runner tells it what the fault does to sites and organisations, and which sites routing currently
-/// offers new calls to; the source returns what happened to the calls. The traffic simulator (`Drill`'s
-/// discrete-event call-centre model) implements this; `SteadyTrafficSource` is the runner's own, simpler model.
+/// The runner tells it what the fault does to sites and organisations, and where routing sends new calls; the
+/// source returns what happened to the calls. `SteadyTrafficSource` is a plain Poisson model; the calibrated
+/// call-centre simulation (`CallCentreSimulation`) implements it for the specification's profile.
 public protocol TrafficSource: AnyObject {
-    /// Whether the handlers at `site` can answer calls (false while its power, telephony or building is lost).
-    func setAnswering(_ site: String, _ answering: Bool)
+    /// What the fault does to `site`'s calls now.
+    func setCondition(_ site: String, _ condition: SiteCondition)
     /// How many handlers are signed in at `site` (8.1 g).
     func setHandlers(_ site: String, _ handlers: Int)
     /// Multiplies `organisation`'s call rate by `factor` (8.1 h, i); 1 ends the surge.
     func setSurge(_ organisation: String, factor: Double)
-    /// Advances the model to `seconds` of drill time, offering each new call to one of `routable` (in order of
-    /// preference), and returns what happened meanwhile, in time order.
-    func advance(to seconds: Double, routable: [String]) -> [TrafficEvent]
+    /// Advances the model to `seconds` of drill time, placing each new call by `routing`'s split (a site whose
+    /// condition lets it take no new call passes its share to the others), and returns what happened meanwhile,
+    /// in time order.
+    func advance(to seconds: Double, routing: RoutingTable) -> [TrafficEvent]
 }
 
 /// The runner's built-in traffic source: Poisson arrivals at a steady rate per organisation, every organisation's
 /// Service Options in turn, queues per site in Service Standard order (7.1.5), exponential handling times, and
 /// callers who hang up after a fixed patience. Seeded, so one seed offers the same calls.
 ///
-/// Each new call goes to the routable site with the fewest calls per handler signed in (queued or in progress).
+/// Each new call goes where routing's split sends it, drawn with the source's seeded generator.
 public final class SteadyTrafficSource: TrafficSource {
     struct Option {
         let organisation: String
@@ -58,10 +145,9 @@ public final class SteadyTrafficSource: TrafficSource {
 
     struct Site {
         var handlers: Int
-        var answering = true
+        var condition = SiteCondition.normal
         var busyUntil: [Double] = []
         var queue: [Waiting] = []
-        var load: Double { Double(busyUntil.count + queue.count) / Double(max(handlers, 1)) }
     }
 
     private let optionsByOrganisation: [(organisation: String, options: [Option])]
@@ -75,6 +161,8 @@ public final class SteadyTrafficSource: TrafficSource {
     private var nextOptionIndex: [Int]
     private var now = 0.0
     private var nextID = 1
+    /// Calls cut off by a lost telephony, reported as abandoned at the next advance.
+    private var cutOff: [Waiting] = []
 
     /// `organisations` with their Service Options; `everyOrganisation` false offers calls for the first only.
     public init(
@@ -99,8 +187,13 @@ public final class SteadyTrafficSource: TrafficSource {
         for _ in optionsByOrganisation { nextArrival.append(exponential(mean: 1 / ratePerOrganisationPerSecond)) }
     }
 
-    public func setAnswering(_ site: String, _ answering: Bool) {
-        sites[site]?.answering = answering
+    public func setCondition(_ site: String, _ condition: SiteCondition) {
+        sites[site]?.condition = condition
+        if condition == .telephonyLost, let queue = sites[site]?.queue {
+            // Cut off: counted when the next advance reports them.
+            sites[site]?.queue = []
+            cutOff += queue
+        }
     }
 
     public func setHandlers(_ site: String, _ handlers: Int) {
@@ -114,8 +207,11 @@ public final class SteadyTrafficSource: TrafficSource {
         nextArrival[index] = now + exponential(mean: 1 / (ratePerOrganisationPerSecond * factor))
     }
 
-    public func advance(to seconds: Double, routable: [String]) -> [TrafficEvent] {
-        var events: [TrafficEvent] = []
+    public func advance(to seconds: Double, routing: RoutingTable) -> [TrafficEvent] {
+        var events: [TrafficEvent] = cutOff.map {
+            .abandoned($0.call, waitSeconds: now - $0.call.offeredAtSeconds, atSeconds: now)
+        }
+        cutOff = []
         while true {
             let arrival = nextArrival.indices.min { nextArrival[$0] < nextArrival[$1] }
             let arrivalAt = arrival.map { nextArrival[$0] } ?? .infinity
@@ -143,7 +239,9 @@ public final class SteadyTrafficSource: TrafficSource {
                 nextOptionIndex[index] += 1
                 let rate = ratePerOrganisationPerSecond * (surge[organisation.organisation] ?? 1)
                 nextArrival[index] = now + exponential(mean: 1 / rate)
-                let site = routable.filter { sites[$0] != nil }.min { sites[$0]!.load < sites[$1]!.load }
+                let shares = routing.shares(organisation: option.organisation, standard: option.standard)
+                    .filter { sites[$0.site]?.condition == .normal || sites[$0.site]?.condition == .powerLost }
+                let site = RoutingTable.pick(shares, unit: random.nextUnit())
                 let call = DummyCall(
                     id: nextID, organisation: option.organisation, option: option.option, standard: option.standard,
                     site: site, offeredAtSeconds: now)
@@ -163,7 +261,7 @@ public final class SteadyTrafficSource: TrafficSource {
 
     /// Answers queued calls at `code` while handlers are free, most urgent Service Standard first (7.1.5).
     private func dispatch(_ code: String, _ events: inout [TrafficEvent]) {
-        guard var site = sites[code], site.answering else { return }
+        guard var site = sites[code], site.condition == .normal || site.condition == .draining else { return }
         while site.busyUntil.count < site.handlers, !site.queue.isEmpty {
             let index = site.queue.indices.min {
                 (site.queue[$0].call.standard.priority, site.queue[$0].call.offeredAtSeconds)
