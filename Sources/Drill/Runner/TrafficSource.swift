@@ -120,6 +120,9 @@ public protocol TrafficSource: AnyObject {
     func setHandlers(_ site: String, _ handlers: Int)
     /// Multiplies `organisation`'s call rate by `factor` (8.1 h, i); 1 ends the surge.
     func setSurge(_ organisation: String, factor: Double)
+    /// The handlers the model has on shift at `site` now; the runner keeps as many drill handlers signed in
+    /// there, so the capacity the site's heartbeats publish, and so routing, follows the model's staffing.
+    func handlersOnShift(_ site: String) -> Int
     /// Advances the model to `seconds` of drill time, placing each new call by `routing`'s split (a site whose
     /// condition lets it take no new call passes its share to the others), and returns what happened meanwhile,
     /// in time order.
@@ -199,6 +202,8 @@ public final class SteadyTrafficSource: TrafficSource {
     public func setHandlers(_ site: String, _ handlers: Int) {
         sites[site]?.handlers = handlers
     }
+
+    public func handlersOnShift(_ site: String) -> Int { sites[site]?.handlers ?? 0 }
 
     public func setSurge(_ organisation: String, factor: Double) {
         guard let index = optionsByOrganisation.firstIndex(where: { $0.organisation == organisation }) else { return }
