@@ -31,6 +31,10 @@ struct DrillCommand: ParsableCommand {
         @Option(name: .long, help: "Where the report is written (default: WORK/report).") var out: String?
         @Option(name: .long, help: "The catalogue of organisations for a new cluster.")
         var catalogue: String = "Topology/participants.toml"
+        @Option(
+            name: .long,
+            help: "Drill seconds per wall-clock second instead of the runbook's: a short form of the same drill.")
+        var compression: Double?
 
         func validate() throws {
             if cluster != nil, work != nil {
@@ -41,7 +45,7 @@ struct DrillCommand: ParsableCommand {
         func run() throws {
             let loaded: Runbook
             do throws(RunbookError) {
-                loaded = try Runbook.load(path: runbook)
+                loaded = try Runbook.load(path: runbook, compression: compression)
             } catch {
                 report([error.description])
                 if case .unreadable = error { throw ExitCode(66) }

@@ -101,14 +101,31 @@ struct DrillResultJSON: Decodable {
         let site: String?
         let outcome: String
         let phase: String
+        let offeredAtSeconds: Double
+    }
+    struct RoutingSample: Decodable {
+        let atWallSeconds: Double
+        let shares: [String: Double]
     }
     let detectionSeconds: Double?
     let trafficMovedSeconds: Double?
     let rejoinSeconds: Double?
+    let evacuationSeconds: Double?
+    let faultStartWallSeconds: Double
+    let faultEndWallSeconds: Double
     let writesAcknowledged: Int
     let missingAtSomeSite: [String]
     let missingAtSurvivors: [String]
     let criteria: [Criterion]
     let calls: [Call]
+    let routing: [RoutingSample]
     let failures: [String]
+    let notes: [String]
+
+    /// `site`'s mean routing share over the samples from `from` to `to` wall-clock seconds; nil without samples.
+    func share(of site: String, from: Double, to: Double) -> Double? {
+        let samples = routing.filter { $0.atWallSeconds >= from && $0.atWallSeconds < to }
+        guard !samples.isEmpty else { return nil }
+        return samples.reduce(0) { $0 + ($1.shares[site] ?? 0) } / Double(samples.count)
+    }
 }

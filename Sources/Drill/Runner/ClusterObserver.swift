@@ -5,10 +5,24 @@ import Store
 
 /// Where new calls go now, as routing sees the cluster.
 public protocol CallRouting: AnyObject {
-    /// Routing's split of new calls over `sites` at `nowMs`.
-    func table(among sites: [String], nowMs: Int64) -> RoutingTable
-    /// The site is declared out of service by its operators (an evacuation, a telephony failure), or back in.
-    func declare(_ site: String, outOfService: Bool)
+    /// Routing's split of new calls at `nowMs`.
+    func table(nowMs: Int64) -> RoutingTable
+}
+
+/// The data folders of the drill's sites, each opened once (GRDB: connect to a database file only once).
+public final class ClusterStores {
+    public let dataPaths: [String: String]
+    private var folders: [String: NodeFolder] = [:]
+
+    public init(dataPaths: [String: String]) { self.dataPaths = dataPaths }
+
+    public func folder(_ site: String) throws -> NodeFolder {
+        if let folder = folders[site] { return folder }
+        guard let path = dataPaths[site] else { throw ClusterError.node(site: site, problem: "no data folder") }
+        let folder = try NodeFolder.open(path: path, expectedSite: try SiteCode(site))
+        folders[site] = folder
+        return folder
+    }
 }
 
 /// Reads each site's `mesh-status.json`, the file `node run --config` rewrites every second.
@@ -44,38 +58,26 @@ public struct ClusterObserver: Sendable {
     public func everySurvivorSeesUp(_ site: String, survivors: [String], nowMs: Int64) -> Bool {
         survivors.allSatisfy { health(of: site, seenBy: $0, nowMs: nowMs) == "connected" }
     }
-}
 
-/// The runner's stand-in for call routing: a site takes new calls unless its operators declared it out of
-/// service or most of the running nodes that report on it (fresh status files) see it down. A majority, not one
-/// report: a node just restarted sees every peer down until its links connect, and must not empty the routing.
-public final class MeshStatusRouting: CallRouting {
-    private let observer: ClusterObserver
-    private var declaredOut: Set<String> = []
-
-    public init(observer: ClusterObserver) { self.observer = observer }
-
-    public func declare(_ site: String, outOfService: Bool) {
-        if outOfService { declaredOut.insert(site) } else { declaredOut.remove(site) }
+    /// The site state ("up", "draining", "evacuated") `observer` last heard in `site`'s heartbeats.
+    public func state(of site: String, seenBy observer: String, nowMs: Int64) -> String? {
+        freshStatus(observer, nowMs: nowMs)?.peers.first { $0.site == site }?.siteState
     }
 
-    public func table(among sites: [String], nowMs: Int64) -> RoutingTable {
-        .even(routableSites(among: sites, nowMs: nowMs))
-    }
-
-    func routableSites(among sites: [String], nowMs: Int64) -> [String] {
-        sites.filter { site in
-            guard !declaredOut.contains(site) else { return false }
-            let views = sites.filter { $0 != site }.compactMap { observer.health(of: site, seenBy: $0, nowMs: nowMs) }
-            let down = views.filter { $0 == "down" }.count
-            return !(down > 0 && down * 2 > views.count)
+    /// Whether every one of `survivors` has a fresh status showing `site` connected with a state in `states`.
+    public func everySurvivorSees(_ site: String, inState states: Set<String>, survivors: [String], nowMs: Int64) -> Bool {
+        survivors.allSatisfy {
+            health(of: site, seenBy: $0, nowMs: nowMs) == "connected"
+                && states.contains(state(of: site, seenBy: $0, nowMs: nowMs) ?? "up")
         }
     }
 }
 
-/// Writes answered dummy calls to the store of the site that answered them, through the same write path
-/// `nightdesk call log` uses, and keeps every reference the store acknowledged for the RPO check.
-public final class DummyCallWriter {
+/// Writes what the drill's simulated handlers do at each site, through the store's own write path (the one
+/// `nightdesk handler signin` and `nightdesk call log` use): signing in and out, so the capacity each site's
+/// heartbeats publish follows the traffic model's staffing, and logging each answered dummy call. Keeps every
+/// reference a store acknowledged, for the RPO check.
+public final class DrillWriter {
     public struct Acknowledged: Sendable, Equatable, Codable {
         public let reference: String
         public let site: String
@@ -83,19 +85,44 @@ public final class DummyCallWriter {
         public let atWallSeconds: Double
     }
 
-    private var folders: [String: NodeFolder] = [:]
-    private let dataPaths: [String: String]
+    /// Drill handlers are named `drill-<site>-<n>`, so the runner signs out only its own.
+    public static func handlerID(site: String, number: Int) throws -> HandlerID {
+        try HandlerID("drill-\(site.lowercased())-\(number)")
+    }
+
+    private let stores: ClusterStores
+    /// Organisation codes every drill handler is trained for.
+    private let trained: [String]
+    /// Drill handlers signed in per site, as this writer signed them.
+    public private(set) var signedIn: [String: Int] = [:]
     public private(set) var acknowledged: [Acknowledged] = []
     public private(set) var failures: [String] = []
 
-    public init(dataPaths: [String: String]) { self.dataPaths = dataPaths }
+    public init(stores: ClusterStores, trained: [String]) {
+        self.stores = stores
+        self.trained = trained
+    }
 
-    private func folder(_ site: String) throws -> NodeFolder {
-        if let folder = folders[site] { return folder }
-        guard let path = dataPaths[site] else { throw ClusterError.node(site: site, problem: "no data folder") }
-        let folder = try NodeFolder.open(path: path, expectedSite: try SiteCode(site))
-        folders[site] = folder
-        return folder
+    /// Signs drill handlers in or out at `site` until `count` are signed in there.
+    public func staff(_ site: String, count: Int, at instant: Date) {
+        do {
+            let database = try stores.folder(site).database
+            var current = signedIn[site] ?? 0
+            while current < count {
+                current += 1
+                _ = try database.signIn(
+                    handler: try Self.handlerID(site: site, number: current), name: "Drill handler \(current) at \(site)",
+                    trained: trained, at: instant)
+                signedIn[site] = current
+            }
+            while current > count {
+                _ = try database.signOut(handler: try Self.handlerID(site: site, number: current), at: instant)
+                current -= 1
+                signedIn[site] = current
+            }
+        } catch {
+            failures.append("drill handlers at \(site) could not be signed in or out: \(error)")
+        }
     }
 
     /// Logs `call` at its site as a signposted drill call (8.6 c): no caller details, no referral sent.
@@ -108,7 +135,7 @@ public final class DummyCallWriter {
                 details: "Business-continuity drill dummy call \(call.id) (8.6 c)",
                 action: CallAction(kind: .signpost, detail: "business-continuity drill"),
                 offeredAt: answeredAt.addingTimeInterval(-waitWallSeconds), answeredAt: answeredAt)
-            let logged = try folder(site).database.logCall(
+            let logged = try stores.folder(site).database.logCall(
                 draft, author: "drill", criteria: try DuplicateCriteria(radiusMetres: 0, windowSeconds: 1), at: answeredAt)
             acknowledged.append(Acknowledged(reference: logged.call.reference.description, site: site, atWallSeconds: wallSeconds))
         } catch {
@@ -118,7 +145,7 @@ public final class DummyCallWriter {
 
     /// The acknowledged references `site` does not hold.
     public func missing(at site: String) -> [String] {
-        guard let database = try? folder(site).database else { return acknowledged.map(\.reference) }
+        guard let database = try? stores.folder(site).database else { return acknowledged.map(\.reference) }
         return acknowledged.filter { entry in
             guard let reference = try? CallReference(parsing: entry.reference) else { return true }
             return ((try? database.callRecord(reference)) ?? nil) == nil

@@ -43,7 +43,8 @@ public struct DrillDefinition: Sendable, Equatable {
     }
 
     public struct PassCriteria: Sendable, Equatable {
-        /// Fault → every survivor's `mesh-status.json` shows the site down, wall-clock seconds.
+        /// Fault → every survivor's `mesh-status.json` shows the site down (draining or evacuated for an evacuation),
+    /// wall-clock seconds.
         public var detectionSecondsMax: Double?
         /// Fault → the traffic source routes no new call to the site, wall-clock seconds.
         public var trafficMovedSecondsMax: Double?
@@ -66,7 +67,8 @@ public struct DrillDefinition: Sendable, Equatable {
 /// The fault a drill injects (8.1 a–i), written in a runbook as `kind SITE`, `handler-shortage SITE=N` or
 /// `surge ORG=xN`.
 public enum DrillFault: Sendable, Equatable, CustomStringConvertible {
-    /// 8.1 f: the site is evacuated: it stops taking calls, its node drains and stops, and returns afterwards.
+    /// 8.1 f: the site is evacuated (`nightdesk site evacuate`): it stops taking calls, finishes them, confirms its
+    /// change sets are held elsewhere (RPO 0) and is evacuated; `site return` brings it back.
     case evacuate(site: String)
     /// 8.1 e: the site's node is killed (SIGKILL) and restarted with the same configuration after the fault phase.
     case powerFailure(site: String)
@@ -94,11 +96,20 @@ public enum DrillFault: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Whether the fault stops the site's node taking part in the mesh, so the survivors must detect it.
-    public var stopsNode: Bool {
+    /// Whether the fault takes the site out of the cluster for a while, so the survivors must detect it (in their
+    /// heartbeats: down, or draining and evacuated) and it must come back into service afterwards.
+    public var takesSiteOut: Bool {
         switch self {
         case .evacuate, .powerFailure, .wanCut: true
         case .telephonyFailure, .handlerShortage, .surge: false
+        }
+    }
+
+    /// What the survivors see of the site once they detect the fault.
+    public var detectedAs: String {
+        switch self {
+        case .evacuate: "draining or evacuated"
+        default: "down"
         }
     }
 

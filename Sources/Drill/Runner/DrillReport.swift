@@ -64,7 +64,16 @@ public enum DrillReport {
             lines.append("detection time \(seconds(result.detectionSeconds)) (wall clock)")
         }
         if let moved = result.trafficMovedSeconds { lines.append("time until traffic moved \(seconds(moved)) (wall clock)") }
-        if let rejoin = result.rejoinSeconds { lines.append("back in contact \(seconds(rejoin)) after the return to normal") }
+        if let evacuated = result.evacuationSeconds {
+            lines.append("evacuated, RPO 0 confirmed by `site evacuate`, \(seconds(evacuated)) after it started (wall clock)")
+        }
+        if let site = result.faultSite {
+            let shares = DrillResult.Phase.allCases.map { phase in
+                "\(phase.rawValue) " + (result.routingShare(of: site, in: phase).map { String(format: "%.0f%%", $0) } ?? "–")
+            }
+            lines.append("routing's share of new calls at \(site): " + shares.joined(separator: ", "))
+        }
+        if let rejoin = result.rejoinSeconds { lines.append("back in service \(seconds(rejoin)) after the return to normal") }
         lines.append(
             "RPO: \(result.missingAtSomeSite.count) of \(result.writesAcknowledged) acknowledged writes not held by every site"
                 + (result.missingAtSurvivorsAtFaultEnd.map { "; \($0.count) not yet at the survivors when the fault ended" } ?? ""))

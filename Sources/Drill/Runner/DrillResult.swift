@@ -26,6 +26,13 @@ public struct DrillResult: Codable, Sendable {
         public var phase: Phase
     }
 
+    /// Routing's split at one moment: each site's share of new calls, averaged over every organisation and
+    /// Service Standard, percent.
+    public struct RoutingSample: Codable, Sendable, Equatable {
+        public var atWallSeconds: Double
+        public var shares: [String: Double]
+    }
+
     /// One pass criterion: its limit, what was measured, and whether it holds.
     public struct Criterion: Codable, Sendable, Equatable {
         public var name: String
@@ -40,6 +47,8 @@ public struct DrillResult: Codable, Sendable {
     public var fault: String
     /// How the fault was injected, in plain words (the report says when it only approximates the real event).
     public var faultMethod: String
+    /// The site the fault acts on, if it acts on one.
+    public var faultSite: String?
     public var sites: [String]
     public var compression: Double
     public var startedAt: Date
@@ -47,12 +56,15 @@ public struct DrillResult: Codable, Sendable {
     public var faultStartWallSeconds: Double
     public var faultEndWallSeconds: Double
     public var endWallSeconds: Double
-    /// Fault → every survivor's status shows the site down, wall-clock seconds.
+    /// Fault → every survivor's status shows the site down (draining or evacuated for an evacuation), wall-clock
+    /// seconds.
     public var detectionSeconds: Double?
     /// Fault → routing offers the site no new call, wall-clock seconds.
     public var trafficMovedSeconds: Double?
-    /// Return to normal → every survivor sees the site connected again, wall-clock seconds.
+    /// Return to normal → every survivor sees the site connected and up again, wall-clock seconds.
     public var rejoinSeconds: Double?
+    /// Evacuation started → `site evacuate` reported the site evacuated with RPO 0, wall-clock seconds.
+    public var evacuationSeconds: Double?
     /// Writes (dummy calls) acknowledged by a site's store.
     public var writesAcknowledged: Int
     /// Acknowledged writes the survivors did not hold when the fault ended (before the site came back).
@@ -64,6 +76,8 @@ public struct DrillResult: Codable, Sendable {
     /// Wall-clock seconds after the drill until every site held every acknowledged write.
     public var convergenceSeconds: Double?
     public var calls: [CallOutcome]
+    /// Routing's split about once a wall-clock second.
+    public var routing: [RoutingSample] = []
     public var criteria: [Criterion]
     public var failures: [String]
     public var notes: [String]
@@ -73,6 +87,19 @@ public struct DrillResult: Codable, Sendable {
     /// The drill seconds at which the fault phase begins and ends.
     public var faultStartDrillSeconds: Double { faultStartWallSeconds * compression }
     public var faultEndDrillSeconds: Double { faultEndWallSeconds * compression }
+
+    /// `site`'s mean share of new calls in `phase` from the routing samples, percent; nil without samples.
+    public func routingShare(of site: String, in phase: Phase) -> Double? {
+        let samples = routing.filter {
+            switch phase {
+            case .before: $0.atWallSeconds < faultStartWallSeconds
+            case .fault: $0.atWallSeconds >= faultStartWallSeconds && $0.atWallSeconds < faultEndWallSeconds
+            case .after: $0.atWallSeconds >= faultEndWallSeconds
+            }
+        }
+        guard !samples.isEmpty else { return nil }
+        return samples.reduce(0) { $0 + ($1.shares[site] ?? 0) } / Double(samples.count)
+    }
     public var endDrillSeconds: Double { endWallSeconds * compression }
 }
 

@@ -47,7 +47,7 @@ public final class LocalCluster: @unchecked Sendable {
     public let sites: [Site]
     /// Whether the runner made this cluster (and so stops its nodes at the end).
     public let owned: Bool
-    private let binary: URL
+    let binary: URL
     private var processes: [String: Process] = [:]
     private var attachedPIDs: [String: pid_t] = [:]
 

@@ -29,7 +29,8 @@ public struct Runbook: Sendable {
     /// The sites a drill uses when its runbook names none: three local call-centre sites.
     public static let defaultSites = ["WST", "EST", "NTH"]
 
-    public static func load(path: String) throws(RunbookError) -> Runbook {
+    /// `compression`, when given, replaces the runbook's (a short form of the same drill) and is checked the same way.
+    public static func load(path: String, compression: Double? = nil) throws(RunbookError) -> Runbook {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -40,7 +41,7 @@ public struct Runbook: Sendable {
             throw RunbookError.invalid(["\(path) is \(data.count) bytes; a runbook may be at most \(RunnerLimits.runbookBytesMax)"])
         }
         do throws(RunbookError) {
-            return try parse(String(decoding: data, as: UTF8.self), path: path)
+            return try parse(String(decoding: data, as: UTF8.self), path: path, compression: compression)
         } catch {
             guard case .invalid(let problems) = error else { throw error }
             throw RunbookError.invalid(problems.map { "\(path): \($0)" })
@@ -48,7 +49,9 @@ public struct Runbook: Sendable {
     }
 
     /// Parses a runbook's text; `path` names it in messages only.
-    public static func parse(_ markdown: String, path: String = "runbook") throws(RunbookError) -> Runbook {
+    public static func parse(_ markdown: String, path: String = "runbook", compression: Double? = nil)
+        throws(RunbookError) -> Runbook
+    {
         let lines = markdown.components(separatedBy: "\n")
         let title = lines.first { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
         var blocks: [String] = []
@@ -72,7 +75,7 @@ public struct Runbook: Sendable {
                     : "\(blocks.count) ```toml blocks; a runbook holds exactly one drill definition"
             ])
         }
-        let definition = try DrillDefinitionParser.parse(blocks[0])
+        let definition = try DrillDefinitionParser.parse(blocks[0], compression: compression)
         return Runbook(path: path, title: title ?? definition.name, definition: definition)
     }
 }
@@ -91,7 +94,7 @@ enum DrillDefinitionParser {
     ]
     static let profiles = ["steady"]
 
-    static func parse(_ text: String) throws(RunbookError) -> DrillDefinition {
+    static func parse(_ text: String, compression override: Double? = nil) throws(RunbookError) -> DrillDefinition {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -135,7 +138,7 @@ enum DrillDefinitionParser {
         for site in sites where !(2...4).contains(site.count) || !site.allSatisfy({ $0.isASCII && $0.isLetter }) {
             problems.append("[drill] site '\(site)' must be a code of 2 to 4 letters, e.g. WST")
         }
-        let compression = reader.number("drill", "compression") ?? 1
+        let compression = override ?? reader.number("drill", "compression") ?? 1
         if !(compression >= 1 && compression <= RunnerLimits.compressionMax) {
             problems.append("[drill] compression \(formatNumber(compression)) must be from 1 to \(formatNumber(RunnerLimits.compressionMax)) drill seconds per second")
         }
@@ -209,8 +212,8 @@ enum DrillDefinitionParser {
         }
 
         let detection = reader.number("pass", "detectionSecondsMax")
-        if detection != nil, let fault, !fault.stopsNode {
-            problems.append("[pass] detectionSecondsMax applies only to faults that stop a site's node (evacuate, power-failure, wan-cut), not '\(fault)'")
+        if detection != nil, let fault, !fault.takesSiteOut {
+            problems.append("[pass] detectionSecondsMax applies only to faults that take a site out of the cluster (evacuate, power-failure, wan-cut), not '\(fault)'")
         }
         let moved = reader.number("pass", "trafficMovedSecondsMax")
         if moved != nil, let fault, !fault.movesTraffic {

@@ -23,6 +23,8 @@ public enum RunnerLimits {
     public static let nodeWaitSecondsMax = 30.0
     /// Longest the runner waits after the drill for every site to hold every acknowledged write (RPO check).
     public static let convergenceSecondsMaxDefault = 30.0
+    /// Most routing samples kept (one a wall-clock second: the longest drill's worth).
+    public static let routingSamplesMax = 3_600
     /// Most samples kept per series for the report's charts.
     public static let chartBucketsMax = 120
     /// Largest runbook file read, bytes.

@@ -94,6 +94,17 @@ public struct RoutingTable: Sendable, Equatable {
         Set((answers.values.flatMap { $0 } + otherwise).filter { $0.percent > 0 }.map(\.site))
     }
 
+    /// Each site's share of new calls averaged over every organisation and standard answered, percent.
+    public var meanShares: [String: Double] {
+        let lists = answers.isEmpty ? [otherwise] : Array(answers.values)
+        guard !lists.isEmpty else { return [:] }
+        var sums: [String: Double] = [:]
+        for list in lists {
+            for share in list { sums[share.site, default: 0] += Double(share.percent) }
+        }
+        return sums.mapValues { $0 / Double(lists.count) }
+    }
+
     /// Picks a site from `shares` by `unit` in [0, 1): the cumulative share it falls in, as the telephony's
     /// percentage split does; nil when no site has a share.
     public static func pick(_ shares: [SiteShare], unit: Double) -> String? {
@@ -133,7 +144,8 @@ public protocol TrafficSource: AnyObject {
 /// Service Options in turn, queues per site in Service Standard order (7.1.5), exponential handling times, and
 /// callers who hang up after a fixed patience. Seeded, so one seed offers the same calls.
 ///
-/// Each new call goes where routing's split sends it, drawn with the source's seeded generator.
+/// Each new call goes where routing's split sends it, drawn with the source's seeded generator among the sites
+/// with a handler free (among all the split's sites when none has one).
 public final class SteadyTrafficSource: TrafficSource {
     struct Option {
         let organisation: String
@@ -246,7 +258,12 @@ public final class SteadyTrafficSource: TrafficSource {
                 nextArrival[index] = now + exponential(mean: 1 / rate)
                 let shares = routing.shares(organisation: option.organisation, standard: option.standard)
                     .filter { sites[$0.site]?.condition == .normal || sites[$0.site]?.condition == .powerLost }
-                let site = RoutingTable.pick(shares, unit: random.nextUnit())
+                // The call distributor offers the call where a handler is free now, in routing's proportions, and
+                // queues it by the same proportions when none is.
+                let free = shares.filter {
+                    sites[$0.site].map { $0.condition == .normal && $0.busyUntil.count < $0.handlers } ?? false
+                }
+                let site = RoutingTable.pick(free.isEmpty ? shares : free, unit: random.nextUnit())
                 let call = DummyCall(
                     id: nextID, organisation: option.organisation, option: option.option, standard: option.standard,
                     site: site, offeredAtSeconds: now)
