@@ -49,32 +49,3 @@ public struct LineTestService: Service {
         }
     }
 }
-
-extension RoutingSnapshot {
-    /// What a node sees of the cluster in its heartbeats, as the routing's input: the call-centre sites of the
-    /// topology, those seen live (and itself), each one's announced state, and its signed-in handlers per
-    /// organisation. Heartbeats give trained handlers per organisation, not which handler is trained for which set,
-    /// so each organisation's trained handlers stand as one group: right for "which sites can take this
-    /// organisation's call", an estimate for the isolation reserve between organisations.
-    public static func heartbeats(node: SiteCode, topology: ClusterTopology, view: ClusterView) throws -> RoutingSnapshot {
-        let voting = topology.sites.filter { $0.role == .site }.map(\.code)
-        let live = Set(view.live.compactMap { try? SiteCode($0.rawValue) }).union([node])
-        var views: [Domain.SiteView] = []
-        for site in voting where live.contains(site) {
-            guard let report = view.sites.first(where: { $0.key.rawValue == site.rawValue })?.value else { continue }
-            let state: Domain.SiteState =
-                switch report.state {
-                case .up: .up
-                case .draining: .draining
-                case .evacuated: .evacuated
-                case .down: .down
-                }
-            let groups = try (report.capacity?.trainedByOrganisation ?? [:]).sorted { $0.key < $1.key }.map {
-                HandlerGroup(count: $0.value, trainedFor: [try OrganisationCode($0.key)])
-            }
-            views.append(try Domain.SiteView(site: site, state: state, handlers: groups, calls: []))
-        }
-        return RoutingSnapshot(
-            node: node, votingSites: voting, seen: voting.filter(live.contains), views: views)
-    }
-}

@@ -34,6 +34,11 @@ public struct SyncService: Service {
         await engine.clusterView()
     }
 
+    /// This node's mesh status now, as `mesh-status.json` carries it (which is written from it every second).
+    public func status() async -> MeshStatus {
+        await engine.status()
+    }
+
     /// Starts the endpoint and returns where it listens, before `run()`; `run()` starts it if this was not called.
     public func start() async throws -> String {
         try await withTaskExecutorPreference(executor) { try await engine.start() }

@@ -121,13 +121,18 @@ struct NodeCommand: AsyncParsableCommand {
                         metadata: ["outbox.left_to": "\(others.isEmpty ? "outbox send (no site delivers)" : others)"])
                 }
                 if let lineTests = runConfiguration.lineTests, lineTests.enabled {
-                    let topology = runConfiguration.topology
                     let site = folder.site
+                    let database = folder.database
+                    let path = folder.path
+                    // The routing `route --live` answers, from this node's own status in memory rather than the
+                    // file it rewrites every second, so the test sees the peers the election just counted live.
                     let tester = LineTester(
-                        database: folder.database, site: site, election: election, configuration: lineTests,
+                        database: database, site: site, election: election, configuration: lineTests,
                         route: { call in
-                            try CallRouter(.heartbeats(node: site, topology: topology, view: await sync.clusterView()))
-                                .route(call)
+                            let snapshot = try RoutingViews.snapshot(
+                                status: await sync.status(), database: database, now: Date(),
+                                split: try RoutingViews.readSplit(folder: path))
+                            return try CallRouter(snapshot).route(call)
                         })
                     services.append(
                         .init(
