@@ -46,6 +46,30 @@ struct ReportRenderingTests {
         #expect(tally.abandonedPercent == 25)
     }
 
+    @Test func eachPhaseJudgesTheServiceLevelsBeforeDuringAndAfterTheFaultToo() {
+        // Over the whole drill 5 of 6 Gold calls are in 20 s (83%), but during the fault only 1 of 2 (50%).
+        let calls = [
+            call(1, at: 10, outcome: .answered, wait: 5, phase: .before),
+            call(2, at: 20, outcome: .answered, wait: 5, phase: .before),
+            call(3, at: 70, outcome: .answered, wait: 30, phase: .fault),
+            call(4, at: 80, outcome: .answered, wait: 5, phase: .fault),
+            call(5, at: 200, outcome: .answered, wait: 5, phase: .after),
+            call(6, at: 210, outcome: .answered, wait: 5, phase: .after),
+        ]
+        var throughout = pass
+        throughout.eachPhase = true
+        let criteria = DrillResult.judge(sampleResult(calls: calls), throughout)
+        let byName = Dictionary(uniqueKeysWithValues: criteria.map { ($0.name, $0) })
+        #expect(byName["Gold calls answered within 20 s"]?.passed == true)
+        #expect(byName["Gold calls answered within 20 s before the fault"]?.measured == "100.0% of 2")
+        #expect(byName["Gold calls answered within 20 s during the fault"]?.measured == "50.0% of 2")
+        #expect(byName["Gold calls answered within 20 s during the fault"]?.passed == false)
+        #expect(byName["Gold calls answered within 20 s after the fault"]?.passed == true)
+        #expect(byName["calls abandoned during the fault"]?.passed == true)
+        // Without eachPhase only the whole drill is judged.
+        #expect(DrillResult.judge(sampleResult(calls: calls), pass).filter { $0.name.hasPrefix("Gold") }.count == 1)
+    }
+
     @Test func criteriaFailWithWhatWasMeasured() {
         let criteria = DrillResult.judge(sampleResult(calls: calls, missing: ["WST-1"]), pass)
         let byName = Dictionary(uniqueKeysWithValues: criteria.map { ($0.name, $0) })

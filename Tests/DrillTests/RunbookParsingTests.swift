@@ -136,4 +136,26 @@ struct RunbookParsingTests {
         }
         #expect(Set(faults) == ["evacuate", "power-failure", "wan-cut", "telephony-failure", "handler-shortage", "surge"])
     }
+
+    @Test func eachPhaseNeedsAServiceLevelToJudge() throws {
+        let definition = try Runbook.parse(runbookText(pass: "goldAnsweredWithin20sPercentMin = 80\neachPhase = true")).definition
+        #expect(definition.pass.eachPhase)
+        #expect(try Runbook.parse(runbookText()).definition.pass.eachPhase == false)
+        #expect(problems(runbookText(pass: "eachPhase = true")).contains { $0.contains("eachPhase judges") })
+        #expect(problems(runbookText(pass: "eachPhase = 1")).contains { $0.contains("eachPhase") })
+    }
+
+    @Test func aCompressionGivenForAShortFormReplacesTheRunbooksAndIsCheckedTheSameWay() throws {
+        let short = try Runbook.parse(runbookText(), compression: 30).definition
+        #expect(short.compression == 30)
+        #expect(short.faultStartWallSeconds == 2)
+        #expect(problems(runbookText()).isEmpty)
+        do {
+            _ = try Runbook.parse(runbookText(), compression: 0.5)
+            Issue.record("a compression below 1 was accepted")
+        } catch {
+            guard case .invalid(let found) = error else { throw error }
+            #expect(found.contains { $0.contains("compression 0.50 must be from 1 to 600") })
+        }
+    }
 }

@@ -54,6 +54,9 @@ public struct DrillDefinition: Sendable, Equatable {
         public var goldAnsweredWithin20sPercentMin: Double?
         /// Share of offered calls abandoned over the whole drill.
         public var abandonedPercentMax: Double?
+        /// Whether the two service levels above must also hold in each phase, before, during and after the fault
+        /// ("throughout"), not only over the whole drill.
+        public var eachPhase: Bool = false
         /// Longest wait after the drill for every site to hold every acknowledged write, wall-clock seconds.
         public var convergenceSecondsMax: Double
     }

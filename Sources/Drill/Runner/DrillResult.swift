@@ -156,21 +156,34 @@ extension DrillResult {
                 name: "RPO: acknowledged writes lost", limit: "≤ \(pass.lostWritesMax)",
                 measured: "\(result.missingAtSomeSite.count) of \(result.writesAcknowledged)",
                 passed: result.missingAtSomeSite.count <= pass.lostWritesMax))
-        let all = CallTally(result.calls)
-        if let min = pass.goldAnsweredWithin20sPercentMin {
-            let gold = CallTally(result.calls.filter { $0.standard == .gold })
-            criteria.append(
-                Criterion(
-                    name: "Gold calls answered within 20 s", limit: "≥ \(formatNumber(min))%",
-                    measured: gold.inStandardPercent.map { String(format: "%.1f%% of %d", $0, gold.offered) } ?? "no Gold call offered",
-                    passed: (gold.inStandardPercent ?? -1) >= min))
+        var groups: [(suffix: String, calls: [CallOutcome])] = [("", result.calls)]
+        if pass.eachPhase {
+            for phase in Phase.allCases {
+                let words = switch phase {
+                case .before: " before the fault"
+                case .fault: " during the fault"
+                case .after: " after the fault"
+                }
+                groups.append((words, result.calls.filter { $0.phase == phase }))
+            }
         }
-        if let max = pass.abandonedPercentMax {
-            criteria.append(
-                Criterion(
-                    name: "calls abandoned", limit: "< \(formatNumber(max))%",
-                    measured: all.abandonedPercent.map { String(format: "%.1f%% of %d", $0, all.offered) } ?? "no call offered",
-                    passed: all.offered > 0 && (all.abandonedPercent ?? 100) < max))
+        for (suffix, calls) in groups {
+            if let min = pass.goldAnsweredWithin20sPercentMin {
+                let gold = CallTally(calls.filter { $0.standard == .gold })
+                criteria.append(
+                    Criterion(
+                        name: "Gold calls answered within 20 s" + suffix, limit: "≥ \(formatNumber(min))%",
+                        measured: gold.inStandardPercent.map { String(format: "%.1f%% of %d", $0, gold.offered) } ?? "no Gold call offered",
+                        passed: (gold.inStandardPercent ?? -1) >= min))
+            }
+            if let max = pass.abandonedPercentMax {
+                let all = CallTally(calls)
+                criteria.append(
+                    Criterion(
+                        name: "calls abandoned" + suffix, limit: "< \(formatNumber(max))%",
+                        measured: all.abandonedPercent.map { String(format: "%.1f%% of %d", $0, all.offered) } ?? "no call offered",
+                        passed: all.offered > 0 && (all.abandonedPercent ?? 100) < max))
+            }
         }
         criteria.append(
             Criterion(

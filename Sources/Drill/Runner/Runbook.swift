@@ -89,7 +89,7 @@ enum DrillDefinitionParser {
         "load": ["profile", "callsPerHour", "everyOrganisation", "handlersPerSite", "handlingSeconds", "patienceSeconds"],
         "pass": [
             "detectionSecondsMax", "trafficMovedSecondsMax", "lostWritesMax", "goldAnsweredWithin20sPercentMin",
-            "abandonedPercentMax", "convergenceSecondsMax",
+            "abandonedPercentMax", "eachPhase", "convergenceSecondsMax",
         ],
     ]
     static let profiles = ["steady"]
@@ -226,6 +226,10 @@ enum DrillDefinitionParser {
         for (key, value) in [("goldAnsweredWithin20sPercentMin", gold), ("abandonedPercentMax", abandoned)] {
             if let value, !(0...100).contains(value) { problems.append("[pass] \(key) must be a percentage from 0 to 100") }
         }
+        let eachPhase = reader.bool("pass", "eachPhase") ?? false
+        if eachPhase, gold == nil, abandoned == nil {
+            problems.append("[pass] eachPhase judges goldAnsweredWithin20sPercentMin and abandonedPercentMax in every phase: give at least one of them")
+        }
         let convergence = reader.number("pass", "convergenceSecondsMax") ?? RunnerLimits.convergenceSecondsMaxDefault
         if !(convergence > 0 && convergence <= 600) { problems.append("[pass] convergenceSecondsMax must be more than 0 and at most 600") }
 
@@ -239,7 +243,8 @@ enum DrillDefinitionParser {
                 handlersPerSite: handlersPerSite, handlingSeconds: handlingSeconds, patienceSeconds: patienceSeconds),
             pass: .init(
                 detectionSecondsMax: detection, trafficMovedSecondsMax: moved, lostWritesMax: lostWritesMax,
-                goldAnsweredWithin20sPercentMin: gold, abandonedPercentMax: abandoned, convergenceSecondsMax: convergence))
+                goldAnsweredWithin20sPercentMin: gold, abandonedPercentMax: abandoned, eachPhase: eachPhase,
+                convergenceSecondsMax: convergence))
     }
 
     /// Typed reads of `[section] key`, collecting a problem for each value of the wrong type.
