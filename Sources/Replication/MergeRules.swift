@@ -1,6 +1,8 @@
 /// How one field of a replicated table merges when sites write it concurrently (DESIGN.md "Replication model").
 public enum FieldRule: Hashable, Sendable {
-    /// Set when the row is created; later writes are ignored.
+    /// Set when the row is created; later writes are ignored. When two sites create the same row concurrently (a
+    /// key derived from what it records, such as a timer's message), the creation with the earlier clock wins at
+    /// every site, whichever arrives first.
     case immutable
     /// Last-writer-wins register: the write with the later clock wins, whatever the values.
     case lastWriterWins
@@ -75,7 +77,7 @@ public enum Merge {
         guard let current else { return incoming }
         switch rule {
         case .immutable:
-            return nil
+            return incoming.clock < current.clock ? incoming : nil
         case .lastWriterWins:
             return incoming.clock > current.clock ? incoming : nil
         case .furthestState(let order):

@@ -88,7 +88,11 @@ extension AppDatabase {
             }
             if escalates {
                 for draft in try messages() {
-                    try enqueue(db, draft, checked: try Self.check(draft), id: OutboxMessageID.random(), at: testedAt)
+                    // Named by the slot and the recipient: one message however many sites test the slot.
+                    let id = OutboxMessageID.derived(
+                        from: "line-test|\(slot.number.e164)|\(slot.kind.rawValue)|\(slot.slotMinute)|"
+                            + "\(draft.channel.rawValue)|\(draft.recipient)")
+                    try enqueue(db, draft, checked: try Self.check(draft), id: id, at: testedAt)
                 }
             }
             return record

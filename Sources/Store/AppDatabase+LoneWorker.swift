@@ -145,7 +145,10 @@ extension AppDatabase {
                 try session.record(action, at: instant)
             }
             for draft in try messages(session) {
-                try enqueue(db, draft, checked: try Self.check(draft), id: OutboxMessageID.random(), at: recordedAt ?? instant)
+                // Named by the session, the alert and the recipient: the same at any site that raises it.
+                let id = OutboxMessageID.derived(
+                    from: "lone-worker|\(reference)|\(action)|\(draft.channel.rawValue)|\(draft.recipient)")
+                try enqueue(db, draft, checked: try Self.check(draft), id: id, at: recordedAt ?? instant)
             }
             return true
         }

@@ -133,7 +133,16 @@ extension AppDatabase {
                     continue
                 }
             }
-            let checked = try drafts.map { ($0.0, $0.1, try Self.check($0.1), OutboxMessageID.random()) }
+            // Named by the referral, the step and the recipient: a second site recording the same escalation in a
+            // partition's window queues the same messages, which merge into one each.
+            let checked = try drafts.map { planned, draft in
+                (
+                    planned, draft, try Self.check(draft),
+                    OutboxMessageID.derived(
+                        from: "referral-escalation|\(due.reference)|\(now.step)|\(planned.contact.id.rawValue)|"
+                            + "\(draft.channel.rawValue)|\(draft.recipient)")
+                )
+            }
             let site = try localSite(db).rawValue
             let messages = checked.map { planned, draft, _, id in
                 TimerEscalationMessage(

@@ -20,6 +20,30 @@ public struct OutboxMessageID: Hashable, Comparable, Codable, Sendable, CustomSt
         OutboxMessageID(checked: UUID().uuidString.lowercased())
     }
 
+    /// The identifier of the message `name` describes, the same at every site: a message a timer queues (a
+    /// referral's escalation, a lone-worker alert, a failed line test) is named by what caused it and who it goes
+    /// to, so two sites that both queue it in a partition's window make one message, not two
+    /// (`FieldRule.immutable` keeps the earlier creation). Two 64-bit FNV-1a hashes with different offset bases,
+    /// written as a UUID (version 8, RFC 9562's form for names hashed by other means); not a secret.
+    public static func derived(from name: String) -> OutboxMessageID {
+        func fnv1a(_ basis: UInt64) -> UInt64 {
+            var hash = basis
+            for byte in name.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
+            return hash
+        }
+        var high = fnv1a(0xCBF2_9CE4_8422_2325)
+        var low = fnv1a(0x6C62_272E_07BB_0142)
+        high = (high & ~0xF000) | 0x8000  // version 8
+        low = (low & ~(0b11 << 62)) | (0b10 << 62)  // RFC 9562 variant
+        let hex = String(format: "%016llx%016llx", high, low)
+        let characters = Array(hex)
+        let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }
+        return OutboxMessageID(checked: groups.joined(separator: "-"))
+    }
+
     init(checked rawValue: String) { self.rawValue = rawValue }
 
     public init(from decoder: any Decoder) throws {

@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test(arguments: [
-        FieldRule.lastWriterWins, .furthestState(order: ["open", "referred", "closed"]), .concurrentValues,
+        FieldRule.lastWriterWins, .furthestState(order: ["open", "referred", "closed"]), .concurrentValues, .immutable,
     ])
     func registersConvergeWhateverTheOrderAndDuplication(rule: FieldRule) {
         for seed in 1...200 as ClosedRange<UInt64> {
@@ -62,6 +62,10 @@ import Testing
         let first = FieldState(value: .text("EAL"), clock: HybridTimestamp(physicalMs: 1, logical: 0, site: sites[0]))
         let second = FieldState(value: .text("WAN"), clock: HybridTimestamp(physicalMs: 2, logical: 0, site: sites[0]))
         #expect(Merge.register(.immutable, current: first, incoming: second) == nil)
+        // Two creations of one row at two sites: the earlier one stands, in whichever order they arrive.
+        let elsewhere = FieldState(value: .text("EST"), clock: HybridTimestamp(physicalMs: 1, logical: 0, site: sites[1]))
+        #expect(fold(.immutable, [first, elsewhere]) == elsewhere)
+        #expect(fold(.immutable, [elsewhere, first]) == elsewhere)
     }
 
     @Test func concurrentValuesAreAllKeptUntilAWriteSupersedesThem() {
