@@ -1,3 +1,4 @@
+import Drill
 import Foundation
 import GRDB
 import NightdeskTestSupport
