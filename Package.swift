@@ -147,12 +147,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "DrillTests", dependencies: ["Drill", "Domain", "Node"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DrillTests", dependencies: ["Drill", "Domain", "Node", "NightdeskTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "NightdeskCLITests",
             // GRDB: the partition tests read which site recorded each lone-worker fact straight from the stores.
+            // Drill: the fault proxies and local clusters the partition and WAN-cut tests run.
             dependencies: [
-                "nightdesk", "Domain", "NightdeskTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "nightdesk", "Domain", "Drill", "NightdeskTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,3 +1,4 @@
+import Drill
 import Foundation
 import GRDB
 import NightdeskTestSupport
@@ -6,69 +7,44 @@ import Testing
 /// A `TestCluster` whose every link between sites runs through a `FaultProxy`, so a test can cut the network
 /// between live node processes (8.1: loss of the WAN) and heal it, with every process still running.
 ///
-/// The mesh (PROTOCOL.md, Sockets) has each node bind its ROUTER on its own `sync` endpoint and connect one DEALER
-/// to each peer's: frames from A to B go only on A's connection to B. So each node gets its own copy of the
-/// topology, identical except that each peer's `sync` names the proxy for this node's link to that peer; its own
-/// entry keeps the real port it binds. Nothing requires the sites' topology files to be byte-identical: the
-/// `hello` carries only the cluster id, and keys are checked per site.
+/// The proxies and each node's own copy of the topology (`cluster-<SITE>.toml`, identical but for the peers'
+/// `sync` ports) are made by the drill runner's `ProxiedLinks`, as for a drill's `LocalCluster`; this only points
+/// each node's configuration at its copy.
 final class PartitionedCluster: @unchecked Sendable {
     let cluster: TestCluster
-    let sites: [String]
-    /// The proxy carrying frames from `from` to `to`, per ordered pair.
-    private(set) var proxies: [String: FaultProxy] = [:]
+    let links: ProxiedLinks
+    var sites: [String] { links.sites }
 
     init(_ sites: [String]) throws {
         cluster = try TestCluster(sites)
-        self.sites = sites
-        let common = try String(contentsOfFile: cluster.path("cluster.toml"), encoding: .utf8)
+        links = try ProxiedLinks(sites: sites, syncPorts: cluster.ports)
         do {
-            for from in sites {
-                var topology = common
-                for to in sites where to != from {
-                    let real = try #require(cluster.ports[to])
-                    let proxy = try FaultProxy(targetPort: real)
-                    proxies[Self.key(from, to)] = proxy
-                    let line = "sync = \"tcp://127.0.0.1:\(real)\""
-                    try #require(topology.components(separatedBy: line).count == 2, "one sync line for \(to)")
-                    topology = topology.replacingOccurrences(
-                        of: line, with: "sync = \"tcp://127.0.0.1:\(proxy.port)\"")
-                }
-                try topology.write(toFile: cluster.path("cluster-\(from).toml"), atomically: true, encoding: .utf8)
-                let configuration = cluster.path("\(from).toml")
+            let topologies = try links.writeTopologies(common: cluster.path("cluster.toml"))
+            for site in sites {
+                let own = try #require(topologies[site])
+                let configuration = cluster.path("\(site).toml")
                 let text = try String(contentsOfFile: configuration, encoding: .utf8)
                 try #require(text.contains("topology = \"cluster.toml\""))
                 try text.replacingOccurrences(
-                    of: "topology = \"cluster.toml\"", with: "topology = \"cluster-\(from).toml\""
+                    of: "topology = \"cluster.toml\"",
+                    with: "topology = \"\((own as NSString).lastPathComponent)\""
                 ).write(toFile: configuration, atomically: true, encoding: .utf8)
             }
         } catch {
-            stopProxies()
+            links.stop()
             throw error
         }
     }
 
-    deinit { stopProxies() }
+    deinit { links.stop() }
 
-    private func stopProxies() {
-        for proxy in proxies.values { proxy.stop() }
-    }
-
-    private static func key(_ from: String, _ to: String) -> String { "\(from)>\(to)" }
-
-    func proxy(from: String, to: String) -> FaultProxy? { proxies[Self.key(from, to)] }
+    func proxy(from: String, to: String) -> FaultProxy? { links.proxy(from: from, to: to) }
 
     /// Cuts every link to and from `site`, both directions: it keeps running, alone.
-    func isolate(_ site: String, _ mode: LinkCut = .blackHole) {
-        for other in sites where other != site {
-            proxy(from: site, to: other)?.cut(mode)
-            proxy(from: other, to: site)?.cut(mode)
-        }
-    }
+    func isolate(_ site: String, _ mode: LinkCut = .blackHole) { links.isolate(site, mode) }
 
     /// Restores every link.
-    func healAll() {
-        for proxy in proxies.values { proxy.heal() }
-    }
+    func healAll() { links.healAll() }
 
     /// Whether `site`'s `node status` shows each of `peers` with `health`.
     func sees(_ site: String, _ peers: [String], as health: String) throws -> Bool {

@@ -17,6 +17,10 @@ public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
     case notACluster(path: String, problem: String)
     /// A node did not start, stop or answer in time.
     case node(site: String, problem: String)
+    /// A topology file cannot be rewritten for proxied links.
+    case topology(problem: String)
+    /// A real WAN cut was asked of a cluster whose links do not run through fault proxies.
+    case linksNotProxied(path: String, attached: Bool)
 
     public var description: String {
         switch self {
@@ -24,6 +28,13 @@ public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
             "`nightdesk \(arguments.joined(separator: " "))` failed with status \(status): \(output)"
         case .notACluster(let path, let problem): "\(path): \(problem)"
         case .node(let site, let problem): "site \(site): \(problem)"
+        case .topology(let problem): "topology: \(problem)"
+        case .linksNotProxied(let path, let attached):
+            attached
+                ? "\(path) is an attached cluster, whose links do not run through the runner's fault proxies: a real "
+                    + "WAN cut needs a cluster the runner made; run the drill without --cluster"
+                : "the cluster in \(path) was made without proxied links: a real WAN cut needs a cluster the runner "
+                    + "made with proxiedLinks (not an attached one)"
         }
     }
 }
@@ -32,7 +43,9 @@ public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
 /// cluster it attaches to (`--cluster DIR`, e.g. the demo's `demo-data`).
 ///
 /// Each site is a real `nightdesk node run --config` process on 127.0.0.1 with its own data folder. The runner
-/// finds a node it did not start by the `node.pid` file `node run` writes in its data folder.
+/// finds a node it did not start by the `node.pid` file `node run` writes in its data folder. A cluster the runner
+/// makes with `proxiedLinks` carries every link between sites through a `FaultProxy` it owns, so a drill can cut a
+/// site's WAN for real (8.1 c, d) with every process still running.
 public final class LocalCluster: @unchecked Sendable {
     public struct Site: Sendable {
         public let code: String
@@ -50,21 +63,28 @@ public final class LocalCluster: @unchecked Sendable {
     let binary: URL
     private var processes: [String: Process] = [:]
     private var attachedPIDs: [String: pid_t] = [:]
+    /// The proxies every link between sites runs through, when the cluster was made with `proxiedLinks`.
+    private let links: ProxiedLinks?
 
     public static let pidFileName = "node.pid"
 
-    private init(root: String, sites: [Site], owned: Bool, binary: URL) {
+    private init(root: String, sites: [Site], owned: Bool, binary: URL, links: ProxiedLinks? = nil) {
         self.root = root
         self.sites = sites
         self.owned = owned
         self.binary = binary
+        self.links = links
     }
 
     public func site(_ code: String) -> Site? { sites.first { $0.code == code } }
 
     /// Makes a new cluster of `codes` in `root` with the operator's commands (keys generate, keys data, keys
-    /// bundle, init), each site listening on a free port of 127.0.0.1. Starts no node.
-    public static func create(root: String, codes: [String], catalogue: String, binary: URL) throws -> LocalCluster {
+    /// bundle, init), each site listening on a free port of 127.0.0.1. Starts no node. With `proxiedLinks`, every
+    /// directed link between sites runs through a fault proxy of this cluster, and each site's configuration names
+    /// its own copy of the topology (`cluster-<SITE>.toml`), identical but for the peers' sync ports.
+    public static func create(
+        root: String, codes: [String], catalogue: String, binary: URL, proxiedLinks: Bool = false
+    ) throws -> LocalCluster {
         let fileManager = FileManager.default
         try fileManager.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         func path(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
@@ -73,12 +93,12 @@ public final class LocalCluster: @unchecked Sendable {
             guard status == 0 else { throw ClusterError.commandFailed(arguments: arguments, status: status, output: output) }
         }
         var topology = "# A local drill cluster on 127.0.0.1, made by `nightdesk drill run`.\ncluster = \"drill\"\n"
-        var usedPorts: Set<UInt16> = []
+        var syncPorts: [String: UInt16] = [:]
         for code in codes {
             try succeed(["keys", "generate", "--site", code, "--dir", path("keys")])
             var port = try freePort()
-            while usedPorts.contains(port) { port = try freePort() }
-            usedPorts.insert(port)
+            while syncPorts.values.contains(port) { port = try freePort() }
+            syncPorts[code] = port
             topology += """
 
                 [[sites]]
@@ -94,6 +114,9 @@ public final class LocalCluster: @unchecked Sendable {
         try topology.write(toFile: path("cluster.toml"), atomically: true, encoding: .utf8)
         let common = ["--topology", path("cluster.toml"), "--catalogue", catalogue]
         try succeed(["keys", "data"] + common + ["--dir", path("keys")])
+        // Released (and so stopped) if anything below fails.
+        let links = proxiedLinks ? try ProxiedLinks(sites: codes, syncPorts: syncPorts) : nil
+        _ = try links?.writeTopologies(common: path("cluster.toml"))
         var sites: [Site] = []
         for code in codes {
             try succeed(["keys", "bundle"] + common + ["--site", code, "--from", path("keys"), "--to", path("bundles/\(code)")])
@@ -101,14 +124,14 @@ public final class LocalCluster: @unchecked Sendable {
             try """
                 # Node configuration for drill site \(code) (nightdesk node run --config \(code).toml)
                 data = "\(code)"
-                topology = "cluster.toml"
+                topology = "\(links == nil ? "cluster.toml" : ProxiedLinks.topologyFileName(for: code))"
                 keys = "bundles/\(code)"
                 statusIntervalMs = 60000
 
                 """.write(toFile: path("\(code).toml"), atomically: true, encoding: .utf8)
             sites.append(Site(code: code, configPath: path("\(code).toml"), dataPath: path(code), logPath: path("\(code).log")))
         }
-        return LocalCluster(root: root, sites: sites, owned: true, binary: binary)
+        return LocalCluster(root: root, sites: sites, owned: true, binary: binary, links: links)
     }
 
     /// Attaches to the running cluster in `root`: each of `codes` needs `<code>.toml` there, naming its data
@@ -191,7 +214,7 @@ public final class LocalCluster: @unchecked Sendable {
     }
 
     /// Stops every node the runner started: SIGCONT (a frozen node cannot act on SIGTERM), SIGTERM, then SIGKILL
-    /// for any still running after the wait.
+    /// for any still running after the wait; then the link proxies, once no node needs them.
     public func stopStarted() {
         for (code, process) in processes where process.isRunning {
             kill(process.processIdentifier, SIGCONT)
@@ -199,6 +222,7 @@ public final class LocalCluster: @unchecked Sendable {
             if !waitForExit(code) { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
+        links?.stop()
     }
 
     deinit {
@@ -206,10 +230,37 @@ public final class LocalCluster: @unchecked Sendable {
             kill(process.processIdentifier, SIGCONT)
             kill(process.processIdentifier, SIGKILL)
         }
+        links?.stop()
+    }
+
+    // MARK: - WAN links (8.1 c, d)
+
+    /// Whether every link between sites runs through a fault proxy of this cluster, so a WAN cut can be real.
+    public var hasProxiedLinks: Bool { links != nil }
+
+    /// Cuts both directions of every link to and from `site`, as a black hole (what a cut circuit looks like:
+    /// nothing crosses and each end notices only by its own timeouts); every node keeps running. Takes effect
+    /// within `FaultProxyLimits.pollIntervalMs`.
+    public func cutLinks(of site: String) throws {
+        guard let links else { throw ClusterError.linksNotProxied(path: root, attached: !owned) }
+        guard self.site(site) != nil else { throw ClusterError.node(site: site, problem: "not a site of this drill") }
+        links.isolate(site, .blackHole)
+    }
+
+    /// Restores every link: what waited in the senders' buffers crosses, and the nodes reconnect.
+    public func healLinks() throws {
+        guard let links else { throw ClusterError.linksNotProxied(path: root, attached: !owned) }
+        links.healAll()
+    }
+
+    /// Bytes the proxy of the link from `from` to `to` has carried (both ways on the connections `from` made),
+    /// or nil when the cluster has no such proxied link.
+    public func bytesCarried(from: String, to: String) -> Int? {
+        links?.proxy(from: from, to: to)?.bytesForwarded
     }
 
     /// A TCP port of 127.0.0.1 that was free a moment ago, below the range the system hands out for outgoing
-    /// connections (the runner's own copy of the test support's `freeLoopbackPort()`).
+    /// connections (the runner's own copy of the test support's `freeLoopbackPort()`; the fault proxies use it too).
     static func freePort() throws -> UInt16 {
         for _ in 0..<500 {
             let port = UInt16.random(in: 20_000...32_000)

@@ -1,3 +1,4 @@
+import Drill
 import Foundation
 import NightdeskTestSupport
 import Testing
@@ -8,7 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The fault proxy the partition tests cut links with: real sockets on 127.0.0.1, an echo server behind it.
+/// The fault proxy drills and the partition tests cut links with: real sockets on 127.0.0.1, an echo server behind it.
 @Suite struct FaultProxyTests {
     @Test func bytesPassBothWaysThroughAnOpenLink() throws {
         let echo = try EchoServer()

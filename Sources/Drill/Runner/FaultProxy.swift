@@ -35,13 +35,13 @@ public struct FaultProxyError: Error, CustomStringConvertible {
     public var description: String { "fault proxy: \(reason)" }
 }
 
-/// One direction of one link between two node processes on 127.0.0.1: a TCP forwarder listening on a port from
-/// `freeLoopbackPort()` and forwarding to `targetPort`, which a test can `cut()` and `heal()` while both
-/// processes keep running — a network partition without root or network namespaces.
+/// One direction of one link between two node processes on 127.0.0.1: a TCP forwarder listening on a free port
+/// and forwarding to `targetPort`, which a drill (or a test) can `cut()` and `heal()` while both processes keep
+/// running — a network partition without root or network namespaces (8.1 c, d: loss of a site's WAN links).
 ///
-/// Give a node the proxy's `port` instead of its peer's port for its outgoing link to that peer. Each accepted
-/// connection gets one thread that moves at most `chunkBytesMax` at a time in either direction, and no more than
-/// `connectionsMax` are carried at once. While cut as a black hole a connection's thread simply stops reading,
+/// Give a node the proxy's `port` instead of its peer's port for its outgoing link to that peer (`ProxiedLinks`
+/// does this for a whole cluster). Each accepted connection gets one thread that moves at most `chunkBytesMax` at
+/// a time in either direction, and no more than `connectionsMax` are carried at once. While cut as a black hole a connection's thread simply stops reading,
 /// so unsent bytes wait in the kernel's socket buffers as they would in a real cut; on `heal()` it reads again.
 /// The threads hold the proxy until `stop()`, which its owner must call.
 public final class FaultProxy: @unchecked Sendable {
@@ -62,12 +62,17 @@ public final class FaultProxy: @unchecked Sendable {
     private var turnedAway = 0
     private var forwarded = 0
 
-    /// A proxy to `targetPort`, listening and forwarding at once.
-    public init(targetPort: UInt16) throws {
+    /// A proxy to `targetPort`, listening and forwarding at once, on a port not among `avoiding` (ports promised
+    /// to nodes that have not bound them yet, which a free-port probe cannot see).
+    public init(targetPort: UInt16, avoiding reserved: Set<UInt16> = []) throws {
         self.targetPort = targetPort
         var lastError = "no attempt"
         for _ in 0..<FaultProxyLimits.bindAttemptsMax {
-            let port = try freeLoopbackPort()
+            let port = try LocalCluster.freePort()
+            if port == targetPort || reserved.contains(port) {
+                lastError = "port \(port) is reserved"
+                continue
+            }
             switch Self.makeListener(port) {
             case .success(let descriptor):
                 self.port = port
