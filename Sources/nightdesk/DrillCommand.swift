@@ -90,8 +90,12 @@ struct DrillCommand: ParsableCommand {
                     let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
                     workFolder = work ?? "drill-work/\(definition.name)-\(stamp)"
                     print("making a local cluster of \(definition.sites.joined(separator: ", ")) in \(workFolder)")
+                    // A WAN cut needs every link through a fault proxy; other drills link the sites directly.
+                    var proxied = false
+                    if case .wanCut = definition.fault { proxied = true }
                     localCluster = try LocalCluster.create(
-                        root: workFolder, codes: definition.sites, catalogue: catalogue, binary: binary)
+                        root: workFolder, codes: definition.sites, catalogue: catalogue, binary: binary,
+                        proxiedLinks: proxied)
                     for site in definition.sites { try localCluster.start(site) }
                 }
             } catch {
