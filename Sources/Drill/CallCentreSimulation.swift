@@ -87,8 +87,13 @@ public struct CallCentreSimulation: Sendable {
     private var weekend = false
     private var month = 0
     private var callsCapped = false
-    private let firstEventSeconds: Double
-    private let lastEventSeconds: Double
+    private var firstEventSeconds: Double
+    private var lastEventSeconds: Double
+    /// End of the last scheduled event, or nil without any.
+    private let scheduledLastEventSeconds: Double?
+    /// Events begun by `begin(_:)` and not yet ended, in the order they began.
+    private var liveEvents: [ScheduledEvent.Kind] = []
+    private var liveEventsBegun = false
     private var recording = false
     private var transitions: [CallTransition] = []
     private var transitionsTruncated = false
@@ -128,6 +133,7 @@ public struct CallCentreSimulation: Sendable {
         siteTeams = Array(repeating: [], count: siteCodes.count)
         firstEventSeconds = configuration.events.map(\.startSeconds).min() ?? .infinity
         lastEventSeconds = configuration.events.map(\.endSeconds).max() ?? .infinity
+        scheduledLastEventSeconds = configuration.events.map(\.endSeconds).max()
 
         for (siteIndex, site) in configuration.staffing.sites.enumerated() {
             for team in site.teams {
@@ -168,6 +174,8 @@ public struct CallCentreSimulation: Sendable {
     }
 
     /// Runs to `timeSeconds` and lists what happened to calls on the way; a driver steps a few seconds at a time.
+    /// What an event begun or ended since the last step did at once (a telephony loss cuts off the calls queued
+    /// there; handlers back from a power failure answer the queue) comes first, at the time it happened.
     public mutating func advance(to timeSeconds: Double) throws -> SimulationStep {
         guard timeSeconds.isFinite, timeSeconds >= nowSeconds, timeSeconds <= runSeconds else {
             throw DrillError(
@@ -178,11 +186,12 @@ public struct CallCentreSimulation: Sendable {
         }
         let from = nowSeconds
         recording = true
-        transitions = []
-        transitionsTruncated = false
         process(until: timeSeconds)
         recording = false
-        defer { transitions = [] }
+        defer {
+            transitions = []
+            transitionsTruncated = false
+        }
         return SimulationStep(
             fromSeconds: from, toSeconds: timeSeconds, transitions: transitions, truncated: transitionsTruncated)
     }
@@ -205,11 +214,61 @@ public struct CallCentreSimulation: Sendable {
         }
         return TrafficReport(
             cells: cells, organisations: configuration.profile.organisations.map(\.organisation),
-            hasEvents: !configuration.events.isEmpty, callsCapped: callsCapped)
+            hasEvents: !configuration.events.isEmpty || liveEventsBegun, callsCapped: callsCapped)
     }
 
     /// Calls generated so far.
     public var callCount: Int { calls.count }
+
+    /// Handlers on shift at `site` now, busy or free: the schedule for the hour after any shortage or power failure.
+    /// A handler finishing a call before going off shift is no longer counted. 0 for a site the run does not staff.
+    public func handlersOnShift(site code: SiteCode) -> Int {
+        guard let site = sites.firstIndex(of: code) else { return 0 }
+        return siteTeams[site].reduce(0) { $0 + teams[$1].onShift }
+    }
+
+    // MARK: - Events begun and ended while the run is in progress
+
+    /// Events begun by `begin(_:)` and not yet ended.
+    public var eventsInProgress: [ScheduledEvent.Kind] { liveEvents }
+
+    /// Starts `kind` now, for a driver whose faults arrive while the run is in progress (a drill's fault, 8.6);
+    /// it acts as a scheduled event starting at `nowSeconds` would, and lasts until `end(_:)` is given the same kind.
+    ///
+    /// Checked as scheduled events are: a site the staffing does not have, an organisation the profile does not have,
+    /// a surge multiplier or staffing percent out of range is refused, and nothing changes.
+    public mutating func begin(_ kind: ScheduledEvent.Kind) throws {
+        try ScheduledEvent.validate(kind, sites: sites, profile: configuration.profile)
+        guard liveEvents.count < DrillLimits.eventsPerRunMax else {
+            throw DrillError(
+                .tooLarge,
+                "\(liveEvents.count) events are already in progress: at most \(DrillLimits.eventsPerRunMax); "
+                    + "end one before beginning another")
+        }
+        liveEvents.append(kind)
+        liveEventsBegun = true
+        // The report's windows: "during" from the first event's start while any event is in progress.
+        firstEventSeconds = min(firstEventSeconds, nowSeconds)
+        lastEventSeconds = .infinity
+        // Kept for the next `advance(to:)` to return.
+        recording = true
+        apply(kind, starting: true)
+        recording = false
+    }
+
+    /// Ends an event begun by `begin(_:)` now; an event not in progress is refused, and nothing changes.
+    public mutating func end(_ kind: ScheduledEvent.Kind) throws {
+        guard let index = liveEvents.firstIndex(of: kind) else {
+            let open =
+                liveEvents.isEmpty ? "none is" : "in progress: " + liveEvents.map(\.description).joined(separator: "; ")
+            throw DrillError(.invalidEvent, "cannot end \(kind): it was not begun with begin(_:) (\(open))")
+        }
+        liveEvents.remove(at: index)
+        if liveEvents.isEmpty { lastEventSeconds = max(scheduledLastEventSeconds ?? nowSeconds, nowSeconds) }
+        recording = true
+        apply(kind, starting: false)
+        recording = false
+    }
 
     // MARK: - The event loop
 
@@ -439,8 +498,13 @@ public struct CallCentreSimulation: Sendable {
     }
 
     private mutating func eventChanges(_ index: Int, starting: Bool) {
+        apply(configuration.events[index].kind, starting: starting)
+    }
+
+    /// What an event does to the service when it starts or ends, scheduled or begun while running.
+    private mutating func apply(_ kind: ScheduledEvent.Kind, starting: Bool) {
         let change = starting ? 1 : -1
-        switch configuration.events[index].kind {
+        switch kind {
         case .powerFailure(let code):
             let site = siteIndex(code)
             siteStates[site].powerFailures += change

@@ -28,13 +28,7 @@ public struct ScheduledEvent: Sendable, Equatable {
         self.endSeconds = endSeconds
     }
 
-    var site: SiteCode? {
-        switch kind {
-        case .powerFailure(let site), .draining(let site), .telephonyLost(let site): site
-        case .handlerShortage(let site, _): site
-        case .surge: nil
-        }
-    }
+    var site: SiteCode? { kind.site }
 
     func validate(runSeconds: Double, sites: [SiteCode], profile: TrafficProfile) throws {
         guard startSeconds.isFinite, endSeconds.isFinite, startSeconds >= 0, startSeconds < endSeconds,
@@ -45,7 +39,13 @@ public struct ScheduledEvent: Sendable, Equatable {
                 "event from \(startSeconds) s to \(endSeconds) s is not valid: it must start before it ends, "
                     + "within the run's 0 to \(Int(runSeconds)) s")
         }
-        if let site, !sites.contains(site) {
+        try Self.validate(kind, sites: sites, profile: profile)
+    }
+
+    /// Checks what an event does, whenever it happens: its site is staffed, its organisation is in the profile,
+    /// its numbers are in range.
+    static func validate(_ kind: Kind, sites: [SiteCode], profile: TrafficProfile) throws {
+        if let site = kind.site, !sites.contains(site) {
             throw DrillError(
                 .invalidEvent,
                 "event names site \(site), which the staffing schedule does not have: use one of "
@@ -70,6 +70,27 @@ public struct ScheduledEvent: Sendable, Equatable {
             }
         case .powerFailure, .draining, .telephonyLost:
             break
+        }
+    }
+}
+
+extension ScheduledEvent.Kind: CustomStringConvertible {
+    /// The site the event acts on, if it acts on one.
+    var site: SiteCode? {
+        switch self {
+        case .powerFailure(let site), .draining(let site), .telephonyLost(let site): site
+        case .handlerShortage(let site, _): site
+        case .surge: nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .powerFailure(let site): "power failure at \(site)"
+        case .draining(let site): "draining of \(site)"
+        case .telephonyLost(let site): "telephony loss at \(site)"
+        case .surge(let organisation, let multiplier): "surge of \(organisation) x\(multiplier)"
+        case .handlerShortage(let site, let percent): "handler shortage at \(site) (\(percent)% staffed)"
         }
     }
 }
