@@ -29,17 +29,30 @@ public struct DrillDefinition: Sendable, Equatable {
     }
 
     public struct Load: Sendable, Equatable {
-        /// The traffic profile; the built-in source knows `steady` (Poisson arrivals at a constant rate).
+        /// The traffic profile: `steady` (Poisson arrivals at a constant rate, `SteadyTrafficSource`) or
+        /// `specification` (the calibrated call-centre model, `SimulatedTrafficSource`).
         public var profile: String
-        /// Calls offered to the whole service per drill hour, spread evenly over the organisations.
+        /// Calls offered to the whole service per drill hour, spread evenly over the organisations (steady). For the
+        /// specification profile: the calls it offers in the drill's busiest hour, worked out from the profile.
         public var callsPerHour: Double
         /// 8.6 c: dummy calls for every Participating Organisation (each of its Service Options in turn).
         public var everyOrganisation: Bool
+        /// Handlers at every site, every hour. For the specification profile without `handlersPerSite` in the
+        /// runbook (`handlersPerSiteGiven` false): the most the incumbent schedule puts on shift at one site in any
+        /// hour, so a runner that sets a site back to this many ends a handler shortage there.
         public var handlersPerSite: Int
-        /// Mean time a handler spends on a call, drill seconds.
+        /// Mean time a handler spends on a call, drill seconds (steady).
         public var handlingSeconds: Double
-        /// How long a caller waits before hanging up, drill seconds.
+        /// How long a caller waits before hanging up, drill seconds (steady).
         public var patienceSeconds: Double
+        /// Hour of a weekday the drill starts at, 0–23 (specification): 17, the start of the evening peak (2.1.5).
+        public var startHour: Int = 17
+        /// The specification profile's volume, and the incumbent staffing with it, in percent: 100 is today's
+        /// service (2.1.9: about 350,000 calls a year).
+        public var volumePercent: Int = 100
+        /// Whether the runbook gave `handlersPerSite`: the specification profile then staffs every site flat with
+        /// that many instead of the incumbent schedule.
+        public var handlersPerSiteGiven: Bool = true
     }
 
     public struct PassCriteria: Sendable, Equatable {

@@ -15,6 +15,9 @@ public enum RunnerLimits {
     public static let loggedCallsPerWallSecondMax = 20.0
     /// Most handlers per site in the traffic model.
     public static let handlersPerSiteMax = 500
+    /// Fewest and most percent of the specification's volume a drill on its profile may offer.
+    public static let volumePercentMin = 1
+    public static let volumePercentMax = 1_000
     /// Largest surge factor.
     public static let surgeFactorMax = 50.0
     /// How often the runner advances the traffic model and reads the nodes' status, wall-clock milliseconds.
