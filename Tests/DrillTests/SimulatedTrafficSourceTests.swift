@@ -374,3 +374,66 @@ struct CallCentreLiveEventTests {
         #expect(try simulation.advance(to: 19 * Self.hour).transitions == twin.advance(to: 19 * Self.hour).transitions)
     }
 }
+
+@Suite("Runbook parsing: the specification profile")
+struct SpecificationLoadParsingTests {
+    @Test func theSpecificationProfileNeedsNoSteadyKeysAndStartsAtTheEveningPeak() throws {
+        let load = try Runbook.parse(runbookText(load: "profile = \"specification\"")).definition.load
+        #expect(load.profile == "specification")
+        #expect(load.startHour == 17)
+        #expect(load.volumePercent == 100)
+        #expect(!load.handlersPerSiteGiven)
+        // The incumbent's 13 at 17:00 over WST, EST, NTH: 5, 4, 4; the most at one site is 5.
+        #expect(load.handlersPerSite == 5)
+        // The calls of the drill's busiest hour, for the bound on calls written per wall-clock second.
+        #expect((100...200).contains(load.callsPerHour), "\(load.callsPerHour)")
+    }
+
+    @Test func startHourVolumeAndHandlersAreRead() throws {
+        let load = try Runbook.parse(
+            runbookText(load: "profile = \"specification\"\nstartHour = 2\nvolumePercent = 250\nhandlersPerSite = 3")
+        ).definition.load
+        #expect(load.startHour == 2)
+        #expect(load.volumePercent == 250)
+        #expect(load.handlersPerSite == 3)
+        #expect(load.handlersPerSiteGiven)
+        let steady = try Runbook.parse(runbookText()).definition.load
+        #expect(steady.profile == "steady")
+        #expect(steady.handlersPerSiteGiven)
+    }
+
+    @Test(arguments: [
+        ("startHour = 24", "[load] startHour 24 must be an hour of the day from 0 to 23"),
+        ("startHour = -1", "[load] startHour -1 must be an hour of the day from 0 to 23"),
+        ("startHour = \"five\"", "[load] startHour must be a whole number"),
+        ("volumePercent = 0", "[load] volumePercent 0 must be from 1 to 1000"),
+        ("volumePercent = 1001", "[load] volumePercent 1001 must be from 1 to 1000"),
+        ("callsPerHour = 180", "[load] callsPerHour applies only to profile = \"steady\""),
+        ("patienceSeconds = 60", "[load] patienceSeconds applies only to profile = \"steady\""),
+        ("handlersPerSite = 0", "[load] handlersPerSite must be from 1 to 500"),
+    ])
+    func aBadSpecificationLoadIsRefusedSayingWhatToGive(key: String, message: String) {
+        let found = problems(runbookText(load: "profile = \"specification\"\n\(key)"))
+        #expect(found.contains { $0.hasPrefix(message) }, "\(found)")
+    }
+
+    @Test func anUnknownProfileNamesTheKnownOnes() {
+        let found = problems(runbookText(load: "profile = \"bursty\"\ncallsPerHour = 180"))
+        #expect(found == ["[load] profile 'bursty' is not known; the profiles are steady, specification"])
+    }
+
+    @Test func specificationKeysAreRefusedForTheSteadyProfile() {
+        let found = problems(runbookText(load: "callsPerHour = 180\nstartHour = 17"))
+        #expect(found.contains { $0.hasPrefix("[load] startHour applies only to profile = \"specification\"") })
+    }
+
+    @Test func theSpecificationVolumeCountsTowardsTheWriteBound() {
+        // About 141 calls in the 17:00 hour, ten times over, at 100 drill seconds a second: ~39 writes a second.
+        let found = problems(
+            runbookText(
+                drill: "name = \"power\"\nscenario = \"8.1 e\"\ncompression = 100",
+                load: "profile = \"specification\"\nvolumePercent = 1000"))
+        #expect(found.contains { $0.hasPrefix("[load] the specification profile at volumePercent 1000 offers about") })
+        #expect(problems(runbookText(load: "profile = \"specification\"\nvolumePercent = 1000")).isEmpty)
+    }
+}

@@ -86,13 +86,19 @@ enum DrillDefinitionParser {
         "drill": ["name", "scenario", "sites", "compression", "seed"],
         "phases": ["beforeSeconds", "faultSeconds", "afterSeconds"],
         "fault": ["inject"],
-        "load": ["profile", "callsPerHour", "everyOrganisation", "handlersPerSite", "handlingSeconds", "patienceSeconds"],
+        "load": [
+            "profile", "callsPerHour", "everyOrganisation", "handlersPerSite", "handlingSeconds", "patienceSeconds",
+            "startHour", "volumePercent",
+        ],
         "pass": [
             "detectionSecondsMax", "trafficMovedSecondsMax", "lostWritesMax", "goldAnsweredWithin20sPercentMin",
             "abandonedPercentMax", "eachPhase", "convergenceSecondsMax",
         ],
     ]
-    static let profiles = ["steady"]
+    static let profiles = ["steady", "specification"]
+    /// `[load]` keys only one profile reads: given for the other, they would be silently ignored.
+    static let steadyOnlyKeys = ["callsPerHour", "handlingSeconds", "patienceSeconds"]
+    static let specificationOnlyKeys = ["startHour", "volumePercent"]
 
     static func parse(_ text: String, compression override: Double? = nil) throws(RunbookError) -> DrillDefinition {
         let table: TOMLTable
@@ -192,11 +198,46 @@ enum DrillDefinitionParser {
         if !profiles.contains(profile) {
             problems.append("[load] profile '\(profile)' is not known; the profiles are \(profiles.joined(separator: ", "))")
         }
-        let callsPerHour = reader.number("load", "callsPerHour") ?? 0
-        if !(callsPerHour > 0) { problems.append("[load] callsPerHour must be more than 0 (calls per drill hour for the whole service)") }
+        let specification = profile == "specification"
+        let loadKeys = Set(table["load"]?.table?.keys ?? [])
+        if specification {
+            for key in steadyOnlyKeys where loadKeys.contains(key) {
+                problems.append("[load] \(key) applies only to profile = \"steady\": the specification profile's calls, handling times and callers' patience come from the specification (Sources/Drill/PROFILE.md); drop it, and scale the volume with volumePercent")
+            }
+        } else if profiles.contains(profile) {
+            for key in specificationOnlyKeys where loadKeys.contains(key) {
+                problems.append("[load] \(key) applies only to profile = \"specification\": drop it, or set that profile")
+            }
+        }
+        // 2.1.5: the evening peak starts at 5 pm, when the councils' day services close.
+        let startHour = reader.int("load", "startHour") ?? 17
+        if !(0...23).contains(startHour) {
+            problems.append("[load] startHour \(startHour) must be an hour of the day from 0 to 23, e.g. 17 for 5 pm, the start of the evening peak (2.1.5)")
+        }
+        let volumePercent = reader.int("load", "volumePercent") ?? 100
+        if !(RunnerLimits.volumePercentMin...RunnerLimits.volumePercentMax).contains(volumePercent) {
+            problems.append("[load] volumePercent \(volumePercent) must be from \(RunnerLimits.volumePercentMin) to \(RunnerLimits.volumePercentMax): 100 is today's volume, about 350,000 calls a year (2.1.9)")
+        }
+        let specificationUsable = specification && (0...23).contains(startHour)
+            && (RunnerLimits.volumePercentMin...RunnerLimits.volumePercentMax).contains(volumePercent)
+        let callsPerHour: Double
+        if specification {
+            callsPerHour = specificationUsable
+                ? SimulatedTrafficSource.busiestCallsPerHour(
+                    startHour: startHour, drillSeconds: phases.totalSeconds, volumePercent: volumePercent)
+                : 0
+        } else {
+            callsPerHour = reader.number("load", "callsPerHour") ?? 0
+            if !(callsPerHour > 0) { problems.append("[load] callsPerHour must be more than 0 (calls per drill hour for the whole service)") }
+        }
         let everyOrganisation = reader.bool("load", "everyOrganisation") ?? true
-        let handlersPerSite = reader.int("load", "handlersPerSite") ?? 4
-        if !(1...RunnerLimits.handlersPerSiteMax).contains(handlersPerSite) {
+        let givenHandlers = reader.int("load", "handlersPerSite")
+        // Without handlersPerSite, the specification profile staffs sites as the incumbent does (StaffingSchedule).
+        let handlersPerSite =
+            givenHandlers
+            ?? (specificationUsable
+                ? SimulatedTrafficSource.mostScheduledHandlers(sites: sites, volumePercent: volumePercent) : 4)
+        if givenHandlers != nil, !(1...RunnerLimits.handlersPerSiteMax).contains(handlersPerSite) {
             problems.append("[load] handlersPerSite must be from 1 to \(RunnerLimits.handlersPerSiteMax)")
         }
         let handlingSeconds = reader.number("load", "handlingSeconds") ?? 120
@@ -207,7 +248,9 @@ enum DrillDefinitionParser {
             fault.flatMap { fault -> Double? in if case .surge(_, let factor) = fault { factor } else { nil } } ?? 1
         // Every organisation's calls at the surge rate at worst: the bound on writes per wall-clock second.
         let loggedPerWallSecond = callsPerHour / 3_600 * compression * surge
-        if compression >= 1, loggedPerWallSecond > RunnerLimits.loggedCallsPerWallSecondMax {
+        if compression >= 1, loggedPerWallSecond > RunnerLimits.loggedCallsPerWallSecondMax, specification {
+            problems.append("[load] the specification profile at volumePercent \(volumePercent) offers about \(Int(callsPerHour.rounded())) calls in the drill's busiest hour; at compression \(formatNumber(compression))\(surge > 1 ? " and the surge" : "") that would write \(String(format: "%.1f", loggedPerWallSecond)) calls per second; at most \(formatNumber(RunnerLimits.loggedCallsPerWallSecondMax)): lower one of them")
+        } else if compression >= 1, loggedPerWallSecond > RunnerLimits.loggedCallsPerWallSecondMax {
             problems.append("[load] callsPerHour \(formatNumber(callsPerHour)) at compression \(formatNumber(compression))\(surge > 1 ? " and the surge" : "") would write \(String(format: "%.1f", loggedPerWallSecond)) calls per second; at most \(formatNumber(RunnerLimits.loggedCallsPerWallSecondMax)): lower one of them")
         }
 
@@ -240,7 +283,8 @@ enum DrillDefinitionParser {
             phases: phases, fault: fault,
             load: .init(
                 profile: profile, callsPerHour: callsPerHour, everyOrganisation: everyOrganisation,
-                handlersPerSite: handlersPerSite, handlingSeconds: handlingSeconds, patienceSeconds: patienceSeconds),
+                handlersPerSite: handlersPerSite, handlingSeconds: handlingSeconds, patienceSeconds: patienceSeconds,
+                startHour: startHour, volumePercent: volumePercent, handlersPerSiteGiven: givenHandlers != nil),
             pass: .init(
                 detectionSecondsMax: detection, trafficMovedSecondsMax: moved, lostWritesMax: lostWritesMax,
                 goldAnsweredWithin20sPercentMin: gold, abandonedPercentMax: abandoned, eachPhase: eachPhase,
