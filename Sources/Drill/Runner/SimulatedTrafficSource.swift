@@ -50,8 +50,10 @@ public final class SimulatedTrafficSource: TrafficSource {
     /// Staffing percent of each site's live handler shortage.
     private var shortages: [String: Int] = [:]
     private var surges: [String: Double] = [:]
-    /// What the model refused to do (a surge factor out of range, an organisation it does not have), oldest first.
+    /// What the model refused to do (a surge factor out of range, an organisation it does not have), oldest first;
+    /// the first `problemsMax` only.
     public private(set) var problems: [String] = []
+    static let problemsMax = 100
 
     /// A model of `catalogue`'s organisations (every one, 8.6 c, unless `load.everyOrganisation` is false) at
     /// `load.volumePercent` of the specification's volume, staffed at `sites` as `load` says.
@@ -96,7 +98,7 @@ public final class SimulatedTrafficSource: TrafficSource {
 
     public func setCondition(_ site: String, _ condition: SiteCondition) {
         guard let code = siteCodes[site] else {
-            problems.append("condition \(condition.rawValue) for site \(site), which the drill does not have")
+            note("condition \(condition.rawValue) for site \(site), which the drill does not have")
             return
         }
         let old = conditions[site] ?? .normal
@@ -110,7 +112,7 @@ public final class SimulatedTrafficSource: TrafficSource {
     /// then holds for the following hours' schedule too; as many as the schedule or more ends it.
     public func setHandlers(_ site: String, _ handlers: Int) {
         guard let code = siteCodes[site] else {
-            problems.append("\(handlers) handlers for site \(site), which the drill does not have")
+            note("\(handlers) handlers for site \(site), which the drill does not have")
             return
         }
         let scheduled = scheduledHandlers(site)
@@ -126,7 +128,7 @@ public final class SimulatedTrafficSource: TrafficSource {
     public func setSurge(_ organisation: String, factor: Double) {
         guard let code = try? OrganisationCode(organisation), simulation.configuration.profile.index(of: code) != nil
         else {
-            problems.append("surge of \(organisation), which the drill's catalogue does not have")
+            note("surge of \(organisation), which the drill's catalogue does not have")
             return
         }
         if let old = surges.removeValue(forKey: organisation) {
@@ -150,11 +152,11 @@ public final class SimulatedTrafficSource: TrafficSource {
             step = try simulation.advance(to: target)
         } catch {
             // Checked above: a time from now to the model's end.
-            problems.append("\(error)")
+            note("\(error)")
             return []
         }
         if step.truncated {
-            problems.append(
+            note(
                 "more than \(DrillLimits.transitionsPerStepMax) calls changed in one step; some were not reported")
         }
         var events: [TrafficEvent] = []
@@ -186,6 +188,10 @@ public final class SimulatedTrafficSource: TrafficSource {
 
     // MARK: - Helpers
 
+    private func note(_ problem: String) {
+        if problems.count < Self.problemsMax { problems.append(problem) }
+    }
+
     /// Runs a change to the model, keeping its refusal in `problems`; true when it was made.
     @discardableResult
     private func attempt(_ change: (inout CallCentreSimulation) throws -> Void) -> Bool {
@@ -193,7 +199,7 @@ public final class SimulatedTrafficSource: TrafficSource {
             try change(&simulation)
             return true
         } catch {
-            problems.append("\(error)")
+            note("\(error)")
             return false
         }
     }
