@@ -319,12 +319,17 @@ final class RoutingBox: Sendable {
 
     /// The index in `request.sites` of a site with a share of the call, drawn by share among the sites taking
     /// calls (a site taking none passes its share on); nil when none has a share: the call is lost to failure.
+    ///
+    /// As `SteadyTrafficSource` does, the call distributor offers the call where a handler trained for its
+    /// organisation is free now, in routing's proportions, and queues it by the same proportions when none is.
     func route(_ request: RoutingRequest) -> Int? {
         state.withLock { state in
             let unit = state.random.nextUnit()
+            let sites = Dictionary(request.sites.map { ($0.site.rawValue, $0) }) { first, _ in first }
             let shares = state.table.shares(organisation: request.organisation.rawValue, standard: request.standard)
-                .filter { share in request.sites.contains { $0.site.rawValue == share.site && $0.takingCalls } }
-            guard let site = RoutingTable.pick(shares, unit: unit) else { return nil }
+                .filter { sites[$0.site]?.takingCalls ?? false }
+            let free = shares.filter { (sites[$0.site]?.freeHandlers ?? 0) > 0 }
+            guard let site = RoutingTable.pick(free.isEmpty ? shares : free, unit: unit) else { return nil }
             return request.sites.firstIndex { $0.site.rawValue == site }
         }
     }
