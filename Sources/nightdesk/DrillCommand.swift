@@ -79,6 +79,16 @@ struct DrillCommand: ParsableCommand {
                 throw ExitCode(65)
             }
 
+            // The traffic model is made before anything starts: one it cannot make is the runbook's problem.
+            let source: any TrafficSource
+            do {
+                source = try makeTrafficSource(
+                    catalogue: catalogueValue, sites: definition.sites, load: definition.load, seed: definition.seed)
+            } catch {
+                report(["\(runbook): the traffic model cannot be made: \(error)"])
+                throw ExitCode(65)
+            }
+
             let localCluster: LocalCluster
             let workFolder: String
             do {
@@ -103,7 +113,9 @@ struct DrillCommand: ParsableCommand {
                 throw ExitCode(69)
             }
             defer { if localCluster.owned { localCluster.stopStarted() } }
-            let runner = DrillRunner(runbook: loaded, cluster: localCluster, catalogue: catalogueValue) { print($0) }
+            let runner = DrillRunner(runbook: loaded, cluster: localCluster, catalogue: catalogueValue, source: source) {
+                print($0)
+            }
             guard runner.waitUntilReady(seconds: RunnerLimits.nodeWaitSecondsMax) else {
                 report([
                     "the sites were not all in contact within \(Int(RunnerLimits.nodeWaitSecondsMax)) s; see the logs in \(workFolder)"

@@ -61,14 +61,25 @@ struct RunbookTrafficSourceTests {
         #expect(share(surged) > 3 * share(normal))
     }
 
-    @Test func newCallsFollowRoutingsSplit() throws {
-        let source = SteadyTrafficSource(catalogue: try repositoryCatalogue(), sites: ["WST", "EST"], load: load, seed: 9)
+    @Test func newCallsFollowRoutingsSplitWhileHandlersAreFreeAndGoWhereOneIsFreeWhenNot() throws {
+        // Plenty of handlers: every site always has one free, so the draw follows the split alone.
+        var roomy = load
+        roomy.handlersPerSite = 200
         let split = RoutingTable(answers: [:], otherwise: [SiteShare(site: "WST", percent: 20), SiteShare(site: "EST", percent: 80)])
+        let source = SteadyTrafficSource(catalogue: try repositoryCatalogue(), sites: ["WST", "EST"], load: roomy, seed: 9)
         let calls = offered(source.advance(to: 3_600, routing: split))
         let atWST = calls.filter { $0.site == "WST" }.count
         // 720 calls, a fifth expected at WST: well inside 10%–30% for any seed.
         #expect(Double(atWST) > 0.1 * Double(calls.count) && Double(atWST) < 0.3 * Double(calls.count))
         #expect(calls.allSatisfy { $0.site != nil })
+        // One handler at EST, many at WST: EST is rarely free, so most calls go to WST despite its 20%.
+        let short = SteadyTrafficSource(catalogue: try repositoryCatalogue(), sites: ["WST", "EST"], load: roomy, seed: 9)
+        short.setHandlers("EST", 1)
+        let shortCalls = offered(short.advance(to: 3_600, routing: split))
+        #expect(shortCalls.filter { $0.site == "WST" }.count * 2 > shortCalls.count)
+        // The same seed offers the same calls whatever routing did with them.
+        #expect(shortCalls.map(\.organisation) == calls.map(\.organisation))
+        #expect(shortCalls.map(\.offeredAtSeconds) == calls.map(\.offeredAtSeconds))
     }
 
     @Test func aTelephonyLossCutsOffTheSitesQueueAndPassesItsShareOn() throws {

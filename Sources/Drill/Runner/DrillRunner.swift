@@ -32,15 +32,13 @@ public final class DrillRunner {
     private var evacuationReport: String?
     /// The manual splits a telephony failure replaced, per site, to put back on the return.
     private var replacedSplits: [String: ManualSplit?] = [:]
-    /// Handlers the model had on shift at the short site before a handler shortage.
-    private var handlersBeforeShortage: Int?
     private var usedSIGSTOP = false
 
     private var definition: DrillDefinition { runbook.definition }
 
-    /// `source` and `router` default to the runner's own: the runbook's traffic model and the nodes' live routing.
+    /// `source` is the runbook's traffic model (`makeTrafficSource`); `router` defaults to the nodes' live routing.
     public init(
-        runbook: Runbook, cluster: LocalCluster, catalogue: Catalogue, source: (any TrafficSource)? = nil,
+        runbook: Runbook, cluster: LocalCluster, catalogue: Catalogue, source: any TrafficSource,
         router: (any CallRouting)? = nil, say: @escaping (String) -> Void = { _ in }
     ) {
         self.runbook = runbook
@@ -49,11 +47,7 @@ public final class DrillRunner {
         let dataPaths = Dictionary(uniqueKeysWithValues: cluster.sites.map { ($0.code, $0.dataPath) })
         observer = ClusterObserver(dataPaths: dataPaths)
         stores = ClusterStores(dataPaths: dataPaths)
-        self.source =
-            source
-            ?? SteadyTrafficSource(
-                catalogue: catalogue, sites: runbook.definition.sites, load: runbook.definition.load,
-                seed: runbook.definition.seed)
+        self.source = source
         self.router = router ?? LiveRouting(sites: runbook.definition.sites, stores: stores, catalogue: catalogue)
         writer = DrillWriter(stores: stores, trained: catalogue.organisations.map(\.code.rawValue))
         self.say = say
@@ -313,7 +307,6 @@ public final class DrillRunner {
                 source.setCondition(site, .telephonyLost)
                 try splitAway(from: site)
             case .handlerShortage(let site, let handlers):
-                handlersBeforeShortage = source.handlersOnShift(site)
                 source.setHandlers(site, handlers)
             case .surge(let organisation, let factor):
                 source.setSurge(organisation, factor: factor)
@@ -387,7 +380,7 @@ public final class DrillRunner {
                 replacedSplits = [:]
                 source.setCondition(site, .normal)
             case .handlerShortage(let site, _):
-                source.setHandlers(site, handlersBeforeShortage ?? definition.load.handlersPerSite)
+                source.setHandlers(site, nil)
             case .surge(let organisation, _):
                 source.setSurge(organisation, factor: 1)
             }

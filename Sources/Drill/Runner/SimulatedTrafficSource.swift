@@ -110,9 +110,15 @@ public final class SimulatedTrafficSource: TrafficSource {
 
     /// A shortage of `site`'s handlers (8.1 g): `handlers` as a share of the site's schedule for the hour, which
     /// then holds for the following hours' schedule too; as many as the schedule or more ends it.
-    public func setHandlers(_ site: String, _ handlers: Int) {
+    public func setHandlers(_ site: String, _ handlers: Int?) {
         guard let code = siteCodes[site] else {
-            note("\(handlers) handlers for site \(site), which the drill does not have")
+            note("\(handlers.map(String.init) ?? "normal") handlers for site \(site), which the drill does not have")
+            return
+        }
+        guard let handlers else {
+            if let old = shortages.removeValue(forKey: site) {
+                attempt { try $0.end(.handlerShortage(site: code, staffingPercent: old)) }
+            }
             return
         }
         let scheduled = scheduledHandlers(site)

@@ -127,8 +127,8 @@ public struct RoutingTable: Sendable, Equatable {
 public protocol TrafficSource: AnyObject {
     /// What the fault does to `site`'s calls now.
     func setCondition(_ site: String, _ condition: SiteCondition)
-    /// How many handlers are signed in at `site` (8.1 g).
-    func setHandlers(_ site: String, _ handlers: Int)
+    /// Only `handlers` handlers are on shift at `site` (8.1 g); nil ends the shortage: the site's own staffing.
+    func setHandlers(_ site: String, _ handlers: Int?)
     /// Multiplies `organisation`'s call rate by `factor` (8.1 h, i); 1 ends the surge.
     func setSurge(_ organisation: String, factor: Double)
     /// The handlers the model has on shift at `site` now; the runner keeps as many drill handlers signed in
@@ -167,9 +167,14 @@ public final class SteadyTrafficSource: TrafficSource {
 
     private let optionsByOrganisation: [(organisation: String, options: [Option])]
     private let ratePerOrganisationPerSecond: Double
+    private let handlersPerSite: Int
     private let handlingSeconds: Double
     private let patienceSeconds: Double
-    private var random: SplitMix64
+    /// Separate streams, so the calls a seed offers do not depend on where routing sent earlier ones or how long
+    /// they took: arrivals, handling times, and the draw between sites.
+    private var arrivals: SplitMix64
+    private var handling: SplitMix64
+    private var picks: SplitMix64
     private var sites: [String: Site]
     private var surge: [String: Double] = [:]
     private var nextArrival: [Double]
@@ -193,13 +198,16 @@ public final class SteadyTrafficSource: TrafficSource {
             )
         }
         ratePerOrganisationPerSecond = load.callsPerHour / 3_600 / Double(max(organisations.count, 1))
+        handlersPerSite = load.handlersPerSite
         handlingSeconds = load.handlingSeconds
         patienceSeconds = load.patienceSeconds
-        random = SplitMix64(seed: seed)
+        arrivals = SplitMix64(seed: seed)
+        handling = SplitMix64(seed: seed ^ 0x4841_4E44_4C49_4E47)
+        picks = SplitMix64(seed: seed ^ 0x5049_434B_5349_5445)
         self.sites = Dictionary(uniqueKeysWithValues: sites.map { ($0, Site(handlers: load.handlersPerSite)) })
         nextArrival = []
         nextOptionIndex = Array(repeating: 0, count: optionsByOrganisation.count)
-        for _ in optionsByOrganisation { nextArrival.append(exponential(mean: 1 / ratePerOrganisationPerSecond)) }
+        for _ in optionsByOrganisation { nextArrival.append(Self.exponential(mean: 1 / ratePerOrganisationPerSecond, &arrivals)) }
     }
 
     public func setCondition(_ site: String, _ condition: SiteCondition) {
@@ -211,8 +219,8 @@ public final class SteadyTrafficSource: TrafficSource {
         }
     }
 
-    public func setHandlers(_ site: String, _ handlers: Int) {
-        sites[site]?.handlers = handlers
+    public func setHandlers(_ site: String, _ handlers: Int?) {
+        sites[site]?.handlers = handlers ?? handlersPerSite
     }
 
     public func handlersOnShift(_ site: String) -> Int { sites[site]?.handlers ?? 0 }
@@ -221,7 +229,7 @@ public final class SteadyTrafficSource: TrafficSource {
         guard let index = optionsByOrganisation.firstIndex(where: { $0.organisation == organisation }) else { return }
         surge[organisation] = factor
         // Memoryless arrivals: redraw the next one at the new rate.
-        nextArrival[index] = now + exponential(mean: 1 / (ratePerOrganisationPerSecond * factor))
+        nextArrival[index] = now + Self.exponential(mean: 1 / (ratePerOrganisationPerSecond * factor), &arrivals)
     }
 
     public func advance(to seconds: Double, routing: RoutingTable) -> [TrafficEvent] {
@@ -255,7 +263,7 @@ public final class SteadyTrafficSource: TrafficSource {
                 let option = organisation.options[nextOptionIndex[index] % max(organisation.options.count, 1)]
                 nextOptionIndex[index] += 1
                 let rate = ratePerOrganisationPerSecond * (surge[organisation.organisation] ?? 1)
-                nextArrival[index] = now + exponential(mean: 1 / rate)
+                nextArrival[index] = now + Self.exponential(mean: 1 / rate, &arrivals)
                 let shares = routing.shares(organisation: option.organisation, standard: option.standard)
                     .filter { sites[$0.site]?.condition == .normal || sites[$0.site]?.condition == .powerLost }
                 // The call distributor offers the call where a handler is free now, in routing's proportions, and
@@ -263,7 +271,7 @@ public final class SteadyTrafficSource: TrafficSource {
                 let free = shares.filter {
                     sites[$0.site].map { $0.condition == .normal && $0.busyUntil.count < $0.handlers } ?? false
                 }
-                let site = RoutingTable.pick(free.isEmpty ? shares : free, unit: random.nextUnit())
+                let site = RoutingTable.pick(free.isEmpty ? shares : free, unit: picks.nextUnit())
                 let call = DummyCall(
                     id: nextID, organisation: option.organisation, option: option.option, standard: option.standard,
                     site: site, offeredAtSeconds: now)
@@ -290,13 +298,13 @@ public final class SteadyTrafficSource: TrafficSource {
                     < (site.queue[$1].call.standard.priority, site.queue[$1].call.offeredAtSeconds)
             }!
             let waiting = site.queue.remove(at: index)
-            site.busyUntil.append(now + exponential(mean: handlingSeconds))
+            site.busyUntil.append(now + Self.exponential(mean: handlingSeconds, &handling))
             events.append(.answered(waiting.call, waitSeconds: now - waiting.call.offeredAtSeconds, atSeconds: now))
         }
         sites[code] = site
     }
 
-    private func exponential(mean: Double) -> Double {
+    private static func exponential(mean: Double, _ random: inout SplitMix64) -> Double {
         -mean * log(1 - random.nextUnit())
     }
 }
