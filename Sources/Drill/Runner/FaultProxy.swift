@@ -275,7 +275,8 @@ public final class FaultProxy: @unchecked Sendable {
         return descriptors.contains { $0.revents & closing != 0 }
     }
 
-    private static func loopback(_ port: UInt16) -> sockaddr_in {
+    /// The address 127.0.0.1:`port`.
+    static func loopback(_ port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
