@@ -46,6 +46,29 @@ struct ReportRenderingTests {
         #expect(tally.abandonedPercent == 25)
     }
 
+    @Test func theShareChartDrawsRoutingsOwnAnswerWhereItWasSampled() throws {
+        var result = sampleResult(calls: calls)
+        // EST given nothing by routing all drill long, though a call was offered to it.
+        result.routing = stride(from: 0.0, to: 24, by: 1).map {
+            DrillResult.RoutingSample(atWallSeconds: $0, shares: ["WST": 50, "EST": 0, "NTH": 50])
+        }
+        func yValues(_ svg: String, _ site: String) throws -> [String] {
+            let line = try #require(svg.split(separator: "\n").first { $0.contains("<title>\(site)</title>") })
+            let points = try #require(line.components(separatedBy: "points=\"").last?.components(separatedBy: "\"").first)
+            return try points.split(separator: " ").map { pair in
+                let xy = pair.split(separator: ",")
+                try #require(xy.count == 2, "point \(pair)")
+                return String(xy[1])
+            }
+        }
+        let chart = DrillReport.shareChart(result)
+        // 0% sits on the axis (y 200), 50% half way up the 180-point plot (y 110).
+        #expect(Set(try yValues(chart, "EST")) == ["200.0"])
+        #expect(Set(try yValues(chart, "WST")) == ["110.0"])
+        result.routing = []
+        #expect(Set(try yValues(DrillReport.shareChart(result), "EST")) != ["200.0"], "without samples: calls offered")
+    }
+
     @Test func eachPhaseJudgesTheServiceLevelsBeforeDuringAndAfterTheFaultToo() {
         // Over the whole drill 5 of 6 Gold calls are in 20 s (83%), but during the fault only 1 of 2 (50%).
         let calls = [

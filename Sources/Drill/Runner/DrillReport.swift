@@ -141,7 +141,7 @@ public enum DrillReport {
                 + "<td class=\"\(criterion.passed ? "pass" : "fail")\">\(criterion.passed ? "pass" : "FAIL")</td></tr>\n"
         }
         body += "</table>\n<h2>Calls answered and abandoned over time</h2>\n" + callsChart(result)
-        body += "<h2>Share of new calls per site over time</h2>\n" + shareChart(result)
+        body += "<h2>Routing's share of new calls per site over time</h2>\n" + shareChart(result)
         body += "<h2>Service levels per organisation and Service Option</h2>\n<table><tr><th>organisation</th><th>Service Option</th>"
             + "<th>standard</th><th>phase</th><th>offered</th><th>answered</th><th>within standard</th><th>abandoned</th></tr>\n"
         for row in rows(result) {
@@ -224,7 +224,13 @@ public enum DrillReport {
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(chartWidth)) \(f(chartHeight))\" role=\"img\" aria-label=\"share of new calls per site over time\">\n"
             + frame(result, yMax: 100, yLabel: "%")
         for (index, site) in result.sites.enumerated() {
+            // Routing's own answer where it was sampled (about once a wall-clock second); else the calls offered.
             let shares = buckets.map { bucket -> Double in
+                let samples = result.routing.filter {
+                    let drillSeconds = $0.atWallSeconds * result.compression
+                    return drillSeconds >= bucket.startSeconds && drillSeconds < bucket.startSeconds + width
+                }
+                if !samples.isEmpty { return samples.reduce(0) { $0 + ($1.shares[site] ?? 0) } / Double(samples.count) }
                 let total = bucket.offeredBySite.values.reduce(0, +)
                 return total == 0 ? 0 : Double(bucket.offeredBySite[site] ?? 0) * 100 / Double(total)
             }
