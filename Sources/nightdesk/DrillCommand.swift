@@ -116,6 +116,10 @@ struct DrillCommand: ParsableCommand {
             let runner = DrillRunner(runbook: loaded, cluster: localCluster, catalogue: catalogueValue, source: source) {
                 print($0)
             }
+            // Ctrl-C or SIGTERM ends the drill cleanly: the fault is undone, drill handlers sign out, the report is
+            // written with what was measured (and says the drill was interrupted), the runner's own nodes stop.
+            let interrupted = InterruptFlag()
+            runner.interruption = { interrupted.isSet }
             guard runner.waitUntilReady(seconds: RunnerLimits.nodeWaitSecondsMax) else {
                 report([
                     "the sites were not all in contact within \(Int(RunnerLimits.nodeWaitSecondsMax)) s; see the logs in \(workFolder)"
@@ -165,4 +169,27 @@ struct DrillCommand: ParsableCommand {
             if status != 0 { throw ExitCode(status) }
         }
     }
+}
+
+/// Set once SIGINT or SIGTERM arrives; until then those signals do not end the process, so the drill can put the
+/// cluster back as it found it.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.withLock { self.set = true }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var isSet: Bool { lock.withLock { set } }
 }

@@ -37,7 +37,8 @@ final class DrillFolder: @unchecked Sendable {
 
     /// Runs `nightdesk drill run RUNBOOK --work WORK --out OUT`, waiting with `Task.sleep` (not blocking a thread
     /// other tests need) for at most `runSecondsMax`.
-    func run(_ runbook: String, extra: [String] = []) async throws -> RunResult {
+    /// `interruptAfter` sends SIGINT that many seconds after the start, as a tester's Ctrl-C would.
+    func run(_ runbook: String, extra: [String] = [], interruptAfter: Double? = nil) async throws -> RunResult {
         let binary = try #require(NightdeskBinary.url, "the nightdesk executable was not found; build it first")
         let outPath = path("stdout")
         let errPath = path("stderr")
@@ -55,8 +56,16 @@ final class DrillFolder: @unchecked Sendable {
         process.standardOutput = outHandle
         process.standardError = errHandle
         try process.run()
-        let deadline = Date().addingTimeInterval(Self.runSecondsMax)
-        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(200)) }
+        let started = Date()
+        let deadline = started.addingTimeInterval(Self.runSecondsMax)
+        var interrupted = false
+        while process.isRunning, Date() < deadline {
+            if let after = interruptAfter, !interrupted, Date().timeIntervalSince(started) >= after {
+                kill(process.processIdentifier, SIGINT)
+                interrupted = true
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             Issue.record("nightdesk \(arguments.joined(separator: " ")) ran over \(Self.runSecondsMax) s and was killed")

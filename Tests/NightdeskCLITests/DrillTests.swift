@@ -39,6 +39,42 @@ struct DrillRunnerTests {
         #expect(folder.runningNodes().isEmpty)
     }
 
+    @Test func aDrillInterruptedDuringItsFaultPutsTheClusterBackReportsAndStopsItsNodes() async throws {
+        let folder = try DrillFolder()
+        // 4 s before, 20 s of evacuation, 4 s after: SIGINT arrives 10 s in, with WST evacuated.
+        let runbook = try folder.runbook(
+            """
+            [drill]
+            name = "interrupted"
+            scenario = "8.1 f"
+            compression = 10
+
+            [phases]
+            beforeSeconds = 40
+            faultSeconds = 200
+            afterSeconds = 40
+
+            [fault]
+            inject = "evacuate WST"
+
+            [load]
+            callsPerHour = 720
+            handlersPerSite = 6
+            handlingSeconds = 30
+            """)
+        let result = try await folder.run(runbook, interruptAfter: 10)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("interrupted: returning to normal"), "\(result)")
+        #expect(result.stdout.contains("WST back in service"), "`site return` ran: \(result)")
+        let data = try #require(FileManager.default.contents(atPath: "\(folder.out)/result.json"), "\(result)")
+        let drill = try JSONDecoder().decode(DrillResultJSON.self, from: data)
+        #expect(drill.failures.contains { $0.contains("the drill was interrupted after") }, "\(drill.failures)")
+        #expect(drill.evacuationSeconds != nil)
+        #expect(drill.rejoinSeconds != nil)
+        #expect(drill.missingAtSomeSite.isEmpty)
+        #expect(folder.runningNodes().isEmpty, "the runner stops the nodes it started")
+    }
+
     @Test func aMalformedRunbookExitsSixtyFiveAndStartsNothing() async throws {
         let folder = try DrillFolder()
         let runbook = try folder.runbook(

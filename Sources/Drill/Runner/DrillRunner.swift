@@ -33,6 +33,8 @@ public final class DrillRunner {
     /// The manual splits a telephony failure replaced, per site, to put back on the return.
     private var replacedSplits: [String: ManualSplit?] = [:]
     private var usedSIGSTOP = false
+    /// Asked every tick: true when the tester interrupted the drill (Ctrl-C), which then returns to normal at once.
+    public var interruption: @Sendable () -> Bool = { false }
 
     private var definition: DrillDefinition { runbook.definition }
 
@@ -110,9 +112,19 @@ public final class DrillRunner {
             + String(format: "%.0f s before, %.0f s fault, %.0f s after (wall clock)", definition.faultStartWallSeconds,
                 definition.faultEndWallSeconds - definition.faultStartWallSeconds,
                 definition.endWallSeconds - definition.faultEndWallSeconds))
+        var interruptedAt: Double?
         while true {
             let now = wall()
-            if injectedAt == nil, now >= definition.faultStartWallSeconds {
+            if interruptedAt == nil, interruption() {
+                interruptedAt = now
+                say(String(format: "%6.1f s  interrupted: returning to normal and reporting what was measured", now))
+                failures.append(String(format: "the drill was interrupted after %.1f s of %.1f s", now, definition.endWallSeconds))
+                if injectedAt != nil, returnedAt == nil {
+                    if let problem = returnToNormal(fault) { failures.append(problem) }
+                    returnedAt = now
+                }
+            }
+            if injectedAt == nil, interruptedAt == nil, now >= definition.faultStartWallSeconds {
                 say(String(format: "%6.1f s  fault: ", now) + "\(fault) (\(faultMethod))")
                 if let problem = inject(fault) { failures.append(problem) }
                 injectedAt = now
@@ -165,7 +177,7 @@ public final class DrillRunner {
             for event in source.advance(to: drillSeconds, routing: routing) {
                 record(event, into: &outcomes, startedAt: startedAt, now: now)
             }
-            if now >= definition.endWallSeconds { break }
+            if now >= definition.endWallSeconds || interruptedAt != nil { break }
             usleep(useconds_t(RunnerLimits.tickMs * 1_000))
         }
 
@@ -177,6 +189,7 @@ public final class DrillRunner {
             }
             if rejoined(fault, site: site, survivors: survivors, nowMs: Self.nowMs()) {
                 rejoin = wall() - returned
+                say(String(format: "%6.1f s  ", wall()) + site + String(format: " back in service with every survivor after %.1f s", rejoin!))
             } else {
                 failures.append("\(site) was not back in service with every survivor within \(formatNumber(definition.pass.convergenceSecondsMax)) s of the return to normal")
             }
