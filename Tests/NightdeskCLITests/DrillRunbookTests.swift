@@ -29,16 +29,17 @@ struct DrillRunbookTests {
         #expect(drill.routing.count >= 30)
         let start = drill.faultStartWallSeconds
         let end = drill.faultEndWallSeconds
-        // The fault's first seconds are detection; judge the routing share once it should have moved.
+        // The fault's first seconds are detection (about 3-4 s, up to the runbooks' 10 s limit); judge the routing
+        // share from 10 s in, when it must have moved.
         func share(_ site: String, during: Bool) -> Double {
-            (during ? drill.share(of: site, from: start + 5, to: end) : drill.share(of: site, from: 0, to: start)) ?? -1
+            (during ? drill.share(of: site, from: start + 10, to: end) : drill.share(of: site, from: 0, to: start)) ?? -1
         }
 
         switch name {
         case "site-power-failure":
             let detection = try #require(drill.detectionSeconds)
             // Peers are marked down after 3 s of silence (peerDownAfterMs); status files are rewritten every second.
-            #expect(detection >= 2 && detection <= 6, "detection \(detection) s")
+            #expect(detection >= 2 && detection <= 10, "detection \(detection) s")
             #expect(try #require(drill.trafficMovedSeconds) <= detection + 1)
             #expect(drill.rejoinSeconds != nil)
             #expect(share("EST", during: false) > 25 && share("EST", during: true) == 0)
@@ -55,7 +56,7 @@ struct DrillRunbookTests {
             #expect(share("WST", during: true) == 0)
             #expect(drill.rejoinSeconds != nil)
         case "wan-cut":
-            #expect(try #require(drill.detectionSeconds) <= 6)
+            #expect(try #require(drill.detectionSeconds) <= 10)
             #expect(share("NTH", during: true) == 0)
             #expect(drill.rejoinSeconds != nil)
         case "telephony-failure":
